@@ -1,0 +1,50 @@
+// vcpuspec: prove, check and explain x86 vCPU RESET/INIT state.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "checker.gen.hpp"
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+
+using namespace vcpuspec;
+
+int main(int argc, char** argv) {
+  CLI::App app{"vcpuspec: a formal spec of x86 vCPU RESET/INIT state, and the checker built from it"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("vcpuspec 0.1.0, spec digest ") + generated::kSpecDigest);
+  std::function<int()> run;
+  auto on = [&](std::function<int()> f, CLI::App* sub) { sub->callback([&run, f] { run = f; }); };
+  {
+    CLI::App* c = app.add_subcommand("check", "check captured vCPU state against the spec's checks");
+    on(cli::add_check(*c), c);
+    CLI::App* p = app.add_subcommand("prove", "prove the spec's states satisfy its invariants (Z3)");
+    on(cli::add_prove(*p), p);
+    CLI::App* l = app.add_subcommand("lint", "sanity-check a spec: every check can pass and fail, none redundant");
+    on(cli::add_lint(*l), l);
+    CLI::App* e = app.add_subcommand("explain", "show a check: text, predicate, citation");
+    on(cli::add_explain(*e), e);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "vcpuspec: error: " << e.what() << " (run 'vcpuspec --help')\n";
+    return cli::kUsage;
+  }
+  if (!run) {
+    std::cerr << "vcpuspec: error: no command given (run 'vcpuspec --help')\n";
+    return cli::kUsage;
+  }
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    // A bug, not a user error: say so plainly rather than crash.
+    std::cerr << "vcpuspec: internal error: " << e.what() << "\n";
+    return 70;
+  }
+}

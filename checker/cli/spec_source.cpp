@@ -1,0 +1,55 @@
+#include "cli/spec_source.hpp"
+
+#include <iostream>
+#include <iterator>
+
+#include "checker.gen.hpp"
+#include "cli/exit_codes.hpp"
+#include "support/diagnostics.hpp"
+
+namespace vcpuspec::cli {
+
+std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit) {
+  std::unique_ptr<front::LoadedSpec> spec;
+  if (paths.empty()) {
+    std::vector<SourceFile> files;
+    for (size_t i = 0; i < generated::kNumSpecFiles; ++i)
+      files.push_back(SourceFile{generated::kSpecFiles[i].path, generated::kSpecFiles[i].text});
+    spec = front::load_spec_sources(files);
+  } else {
+    spec = front::load_spec_paths(paths);
+  }
+  std::cerr << render_all(spec->sources, spec->diags);
+  if (!spec->model) {
+    exit = kBadInput;
+    return nullptr;
+  }
+  return spec;
+}
+
+std::string spec_name(const std::vector<std::string>& paths) {
+  if (paths.empty()) return std::string("the built-in spec (digest ") + generated::kSpecDigest + ")";
+  std::string s;
+  for (const std::string& p : paths) s += (s.empty() ? "" : ", ") + p;
+  return s;
+}
+
+bool read_input(const std::string& path, std::string& out, std::string& error) {
+  constexpr size_t kMax = 256u << 20;
+  if (path == "-") {
+    out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (out.size() > kMax) {
+      error = "input larger than 256 MiB";
+      return false;
+    }
+    return true;
+  }
+  if (!read_file(path, out, error)) return false;
+  if (out.size() > kMax) {
+    error = "input larger than 256 MiB";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace vcpuspec::cli

@@ -1,0 +1,21 @@
+// Which spec a command works on: files named on the command line, or the
+// spec built into the binary (the one the generated checker came from).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "front/load.hpp"
+
+namespace vcpuspec::cli {
+
+// Loads and checks the spec; prints its diagnostics to stderr. Null (and
+// `exit` = kBadInput) when it has errors.
+std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit);
+// "the built-in spec (digest ...)" or the paths.
+std::string spec_name(const std::vector<std::string>& paths);
+
+// Reads a file, or stdin for "-", with a size limit. False with `error` set.
+bool read_input(const std::string& path, std::string& out, std::string& error);
+
+}  // namespace vcpuspec::cli

@@ -1,0 +1,88 @@
+#include "readers/input.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace vcpuspec::readers {
+
+const char* origin_name(Origin o) {
+  switch (o) {
+    case Origin::Missing: return "missing";
+    case Origin::Given: return "given";
+    case Origin::Defaulted: return "defaulted";
+    case Origin::Set: return "set";
+    case Origin::Inferred: return "inferred";
+  }
+  return "?";
+}
+
+std::string ReadError::format() const {
+  std::string s = file;
+  if (line) s += ":" + std::to_string(line) + ":" + std::to_string(col);
+  return s + ": error: " + message;
+}
+
+bool parse_u64(std::string_view t, uint64_t& out) {
+  unsigned base = 10;
+  size_t i = 0;
+  if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) { base = 16; i = 2; }
+  else if (t.size() > 2 && t[0] == '0' && (t[1] == 'b' || t[1] == 'B')) { base = 2; i = 2; }
+  unsigned __int128 acc = 0;
+  bool digits = false;
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '_' && digits) continue;
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+    if (d >= static_cast<int>(base)) return false;
+    acc = acc * base + static_cast<unsigned>(d);
+    if (acc > UINT64_MAX) return false;
+    digits = true;
+  }
+  if (!digits) return false;
+  out = static_cast<uint64_t>(acc);
+  return true;
+}
+
+void apply_defaults(Slots slots, StateInput& in) {
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (in.state.has(i) || !slots[i].has_default) continue;
+    in.state.set(i, slots[i].default_value);
+    in.origin[i] = Origin::Defaulted;
+  }
+}
+
+long find_slot(Slots slots, std::string_view name) {
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (name == slots[i].name) return static_cast<long>(i);
+  return -1;
+}
+
+static size_t distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string suggest_slot(Slots slots, std::string_view name, bool state_only) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const rt::SlotInfo& s : slots) {
+    if (state_only && !rt::is_state_slot(s.kind)) continue;
+    size_t d = distance(name, s.name);
+    if (d < best_d) {
+      best_d = d;
+      best = s.name;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+}  // namespace vcpuspec::readers

@@ -1,0 +1,50 @@
+// What every reader produces: a state over the spec's slots, where each
+// value came from, and reading errors with positions.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/state.hpp"
+
+namespace vcpuspec::readers {
+
+// Where a slot's value came from.
+enum class Origin : uint8_t { Missing, Given, Defaulted, Set, Inferred };
+const char* origin_name(Origin o);
+
+struct StateInput {
+  std::string file;     // as given on the command line ("-" is "<stdin>")
+  std::string format;   // "json", ...
+  std::string flavor = "arch";  // arch | vmx | svm
+  std::string source;   // free text from the input
+  std::string vendor;   // "intel" | "amd" | ""
+  rt::State state;
+  std::vector<Origin> origin;  // per slot
+};
+
+// A bad input: one line, `file:line:col: error: message`.
+struct ReadError {
+  std::string file;
+  uint32_t line = 0, col = 0;
+  std::string message;
+  std::string format() const;
+};
+
+using Slots = std::span<const rt::SlotInfo>;
+
+// Parses a number as the inputs write them: "0x1F", "31", "0b11111", with
+// optional '_' separators. False when it is not a non-negative integer that
+// fits in 64 bits.
+bool parse_u64(std::string_view text, uint64_t& out);
+
+// Fills configuration the input did not give from the spec's defaults.
+void apply_defaults(Slots slots, StateInput& in);
+
+// Finds a slot by name; -1 when there is none.
+long find_slot(Slots slots, std::string_view name);
+// " (did you mean 'X'?)" or "".
+std::string suggest_slot(Slots slots, std::string_view name, bool state_only);
+
+}  // namespace vcpuspec::readers

@@ -1,0 +1,194 @@
+#include "report/check_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/check.hpp"
+
+namespace vcpuspec::report {
+
+namespace {
+
+std::string fact_line(const rt::Fact& f) {
+  std::string s = f.field + " = " + (f.known ? rt::format_value(f.value, f.width) : std::string("?")) +
+                  ", expected " + f.expected;
+  if (!f.because.empty()) s += " (required because " + f.because + ")";
+  return s;
+}
+
+std::string origins(const readers::StateInput& in, readers::Slots slots, readers::Origin which) {
+  std::string s;
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (in.origin[i] == which)
+      s += (s.empty() ? "" : ", ") + std::string(slots[i].name) + "=" + rt::format_value(in.state.get(i), slots[i].width);
+  return s;
+}
+
+}  // namespace
+
+std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots slots, const CheckReportOptions& o) {
+  std::string out;
+  for (const CheckedInput& ci : inputs) {
+    const readers::StateInput& in = *ci.input;
+    size_t state_slots = 0, given = 0;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (!rt::is_state_slot(slots[i].kind)) continue;
+      ++state_slots;
+      if (in.state.has(i)) ++given;
+    }
+    out += "== " + in.file + " (" + in.format + ", flavor " + in.flavor + "; " + std::to_string(given) + " of " +
+           std::to_string(state_slots) + " state fields given)\n";
+    if (std::string d = origins(in, slots, readers::Origin::Defaulted); !d.empty()) out += "   defaulted: " + d + "\n";
+    if (std::string d = origins(in, slots, readers::Origin::Set); !d.empty()) out += "   set: " + d + "\n";
+    for (const engine::CheckResult& r : ci.run.results) {
+      const rt::CheckInfo& c = *r.info;
+      switch (r.verdict) {
+        case rt::Verdict::Fail:
+          out += "FAIL    " + std::string(c.id) + ": " + c.text + "\n";
+          for (const rt::Fact& f : r.facts) out += "        " + fact_line(f) + "\n";
+          if (r.facts.empty()) out += "        predicate: " + std::string(c.predicate) + "\n";
+          out += "        cite: " + std::string(c.cite) + "\n";
+          break;
+        case rt::Verdict::Unknown: {
+          std::string miss;
+          for (const std::string& m : r.missing) miss += (miss.empty() ? "" : ", ") + m;
+          out += "UNKNOWN " + std::string(c.id) + ": " + c.text + "\n        not decidable without: " +
+                 (miss.empty() ? "(inputs)" : miss) + "\n";
+          break;
+        }
+        case rt::Verdict::Pass:
+          if (o.verbose) out += "pass    " + std::string(c.id) + "\n";
+          break;
+        case rt::Verdict::NotApplicable:
+          if (o.verbose) out += "n/a     " + std::string(c.id) + "\n";
+          break;
+      }
+    }
+    const engine::CheckRun& r = ci.run;
+    out += "checks: " + std::to_string(r.fail) + " fail, " + std::to_string(r.unknown) + " unknown, " +
+           std::to_string(r.pass) + " pass, " + std::to_string(r.not_applicable) + " not applicable (" +
+           std::to_string(r.results.size()) + " checks for flavor " + in.flavor + ")\n";
+
+    if (ci.expect) {
+      const smt::ExpectReport& e = *ci.expect;
+      size_t match = 0, mismatch = 0, conflict = 0, not_compared = 0;
+      std::string not_shown, unspecified, undecided;
+      for (const smt::FieldComparison& f : e.fields) {
+        switch (f.match) {
+          case smt::FieldMatch::Match:
+            ++match;
+            if (o.verbose) out += "   match    " + f.field + " = " + rt::format_value(f.actual, f.width) + "\n";
+            break;
+          case smt::FieldMatch::Mismatch:
+            ++mismatch;
+            out += "MISMATCH " + e.state + " " + f.field + " = " + rt::format_value(f.actual, f.width) + ", expected " +
+                   f.expected + "\n";
+            if (!f.cite.empty()) out += "        cite: " + f.cite + "\n";
+            break;
+          case smt::FieldMatch::Conflict:
+            ++conflict;
+            out += "CONFLICT " + e.state + " " + f.field + " = " + rt::format_value(f.actual, f.width) + ": " + f.why + "\n";
+            break;
+          case smt::FieldMatch::NotCompared:
+            ++not_compared;
+            std::string& list = f.why == "not in the input" ? not_shown
+                                : f.why.find("unspecified") != std::string::npos ? unspecified : undecided;
+            list += (list.empty() ? "" : ", ") + f.field;
+            break;
+        }
+      }
+      out += "expect " + e.state + ": " +
+             std::string(e.outcome == smt::Outcome::Proved ? "equal"
+                         : e.outcome == smt::Outcome::Failed ? "NOT equal"
+                                                             : "unknown") +
+             " (" + std::to_string(mismatch) + " mismatch, " + std::to_string(conflict) + " conflict, " +
+             std::to_string(match) + " match, " + std::to_string(not_compared) + " not compared" +
+             (ci.expect_used_solver ? "; decided with Z3" : "") + ")\n";
+      if (!e.reason.empty()) out += "   " + e.reason + "\n";
+      for (const smt::FieldValue& v : e.inferred)
+        out += "   inferred " + v.field + " = " + rt::format_value(v.value, v.width) + "\n";
+      if (!not_shown.empty()) out += "   not compared (not in the input): " + not_shown + "\n";
+      if (!unspecified.empty()) out += "   not compared (unspecified by " + e.state + "): " + unspecified + "\n";
+      if (!undecided.empty()) out += "   not compared (depends on inputs not given): " + undecided + "\n";
+      if (!ci.expect_cite.empty()) out += "   cite: " + ci.expect_cite + "\n";
+    }
+  }
+  return out;
+}
+
+std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots slots, int exit_code) {
+  using nlohmann::ordered_json;
+  ordered_json root;
+  root["schema"] = kCheckSchema;
+  ordered_json arr = ordered_json::array();
+  for (const CheckedInput& ci : inputs) {
+    const readers::StateInput& in = *ci.input;
+    ordered_json j;
+    j["file"] = in.file;
+    j["format"] = in.format;
+    j["flavor"] = in.flavor;
+    if (!in.source.empty()) j["source"] = in.source;
+    ordered_json origin = ordered_json::object();
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (in.origin[i] == readers::Origin::Defaulted || in.origin[i] == readers::Origin::Set ||
+          in.origin[i] == readers::Origin::Inferred)
+        origin[slots[i].name] = {{"value", rt::format_value(in.state.get(i), slots[i].width)},
+                                 {"origin", readers::origin_name(in.origin[i])}};
+    j["configuration"] = origin;
+    ordered_json results = ordered_json::array();
+    for (const engine::CheckResult& r : ci.run.results) {
+      ordered_json x;
+      x["id"] = r.info->id;
+      x["verdict"] = rt::verdict_name(r.verdict);
+      x["scope"] = r.info->scope;
+      x["text"] = r.info->text;
+      x["cite"] = r.info->cite;
+      if (r.verdict == rt::Verdict::Fail) {
+        ordered_json facts = ordered_json::array();
+        for (const rt::Fact& f : r.facts) {
+          ordered_json fj;
+          fj["field"] = f.field;
+          fj["value"] = f.known ? ordered_json(rt::format_value(f.value, f.width)) : ordered_json(nullptr);
+          fj["expected"] = f.expected;
+          if (!f.because.empty()) fj["because"] = f.because;
+          facts.push_back(fj);
+        }
+        x["facts"] = facts;
+      }
+      if (r.verdict == rt::Verdict::Unknown) x["missing"] = r.missing;
+      results.push_back(x);
+    }
+    j["checks"] = results;
+    j["summary"] = {{"fail", ci.run.fail}, {"unknown", ci.run.unknown}, {"pass", ci.run.pass},
+                    {"not_applicable", ci.run.not_applicable}};
+    if (ci.expect) {
+      const smt::ExpectReport& e = *ci.expect;
+      ordered_json ej;
+      ej["state"] = e.state;
+      ej["outcome"] = e.outcome == smt::Outcome::Proved ? "equal" : e.outcome == smt::Outcome::Failed ? "not-equal" : "unknown";
+      if (!e.reason.empty()) ej["reason"] = e.reason;
+      ej["decided_with_z3"] = ci.expect_used_solver;
+      ordered_json fields = ordered_json::array();
+      for (const smt::FieldComparison& f : e.fields) {
+        ordered_json fj;
+        fj["field"] = f.field;
+        fj["result"] = smt::field_match_name(f.match);
+        if (f.match != smt::FieldMatch::NotCompared || f.why != "not in the input")
+          fj["value"] = rt::format_value(f.actual, f.width);
+        if (!f.expected.empty()) fj["expected"] = f.expected;
+        if (!f.why.empty()) fj["why"] = f.why;
+        fields.push_back(fj);
+      }
+      ej["fields"] = fields;
+      ordered_json inferred = ordered_json::object();
+      for (const smt::FieldValue& v : e.inferred) inferred[v.field] = rt::format_value(v.value, v.width);
+      ej["inferred"] = inferred;
+      j["expect"] = ej;
+    }
+    arr.push_back(j);
+  }
+  root["inputs"] = arr;
+  root["exit_code"] = exit_code;
+  return root.dump(2) + "\n";
+}
+
+}  // namespace vcpuspec::report

@@ -1,0 +1,30 @@
+// Reports of `vcpuspec check`: text for people, JSON (vcpuspec.check/1) for tools.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/run_checks.hpp"
+#include "readers/input.hpp"
+#include "z3/expect.hpp"
+
+namespace vcpuspec::report {
+
+inline constexpr const char* kCheckSchema = "vcpuspec.check/1";
+
+struct CheckedInput {
+  const readers::StateInput* input = nullptr;
+  engine::CheckRun run;
+  std::optional<smt::ExpectReport> expect;
+  std::string expect_cite;     // the spec state's citation
+  bool expect_used_solver = false;
+};
+
+struct CheckReportOptions {
+  bool verbose = false;  // also list passing checks and matching fields
+};
+
+std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots slots, const CheckReportOptions& o);
+std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots slots, int exit_code);
+
+}  // namespace vcpuspec::report

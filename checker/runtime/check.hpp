@@ -1,0 +1,114 @@
+// What the generated checker exports: check metadata, verdicts, the facts
+// that explain a failure, and expected (RESET/INIT) states.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/domains.hpp"
+#include "runtime/state.hpp"
+
+namespace vcpuspec::rt {
+
+enum class Verdict : uint8_t { Pass, Fail, NotApplicable, Unknown };
+
+inline const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Pass: return "pass";
+    case Verdict::Fail: return "fail";
+    case Verdict::NotApplicable: return "n/a";
+    case Verdict::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+// A check holds when `when` is false or `assert` is true.
+inline Verdict verdict(uint64_t when, uint64_t ok) {
+  if (!when) return Verdict::NotApplicable;
+  return ok ? Verdict::Pass : Verdict::Fail;
+}
+inline Verdict verdict(Tri when, Tri ok) {
+  if (when.is_false()) return Verdict::NotApplicable;
+  if (ok.is_true()) return Verdict::Pass;
+  if (when.is_true() && ok.is_false()) return Verdict::Fail;
+  return Verdict::Unknown;
+}
+
+// One reason a check failed: `field` (as the spec writes it) has `value`
+// where `expected` was required.
+struct Fact {
+  std::string field;     // "CR0.CD", "CR0[63:32]", "FS.base"
+  bool known = false;
+  uint64_t value = 0;
+  unsigned width = 64;
+  std::string expected;  // "1", "== 0", "one of {0, 1, 4, 5, 6, 7}"
+  std::string because;   // "EFER.LMA" when the failed part sat under an implication
+};
+
+struct CheckInfo {
+  const char* id;
+  const char* text;
+  const char* cite;
+  const char* scope;       // arch | vmx | svm
+  const char* predicate;   // the assertion in DSL syntax
+  const char* when;        // the condition in DSL syntax, or ""
+  const char* note;
+  const uint16_t* reads;   // slots read, for "unknown: missing ..."
+  uint16_t num_reads;
+  Verdict (*eval)(const State&);
+  void (*explain)(const State&, std::vector<Fact>&);
+};
+
+// The value a spec state gives one slot: bits `care` are defined; of those,
+// `known` could be computed from the configuration and previous state given.
+struct ExpectedSlot {
+  uint64_t value = 0;
+  uint64_t known = 0;
+  uint64_t care = 0;
+};
+
+struct StateInfo {
+  const char* name;        // RESET, INIT
+  const char* prev_name;   // "prev" for INIT(prev), "" otherwise
+  const char* cite;
+  // Fills one ExpectedSlot per slot; `cur` supplies configuration, `prev`
+  // (may be null) the state before.
+  void (*expected)(const State& cur, const State* prev, ExpectedSlot* out);
+};
+
+// Formats a value as the spec prints it (ir::format_value).
+inline std::string format_value(uint64_t v, unsigned width) {
+  if (width == 1 || v < 10) return std::to_string(v);
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  while (v) {
+    s.insert(s.begin(), digits[v & 15]);
+    v >>= 4;
+  }
+  return "0x" + s;
+}
+
+}  // namespace vcpuspec::rt
+
+namespace vcpuspec::rt {
+
+inline std::string format_tri(Tri t, unsigned width) {
+  if (t.known(width)) return format_value(t.v, width);
+  if ((t.k & mask_of(width)) == 0) return "?";
+  return format_value(t.v, width) + " (bits " + format_value(~t.k & mask_of(width), width) + " unknown)";
+}
+
+// Records one fact of a failure explanation (used by the generated code).
+inline void add_fact(std::vector<Fact>& out, const char* field, Tri value, unsigned width, std::string expected,
+                     const char* because) {
+  Fact f;
+  f.field = field;
+  f.known = value.known(width);
+  f.value = value.v;
+  f.width = width;
+  f.expected = std::move(expected);
+  f.because = because;
+  out.push_back(std::move(f));
+}
+
+}  // namespace vcpuspec::rt

@@ -1,0 +1,198 @@
+// The syntax tree: what the parser saw, before any name or width is checked.
+// Plain data; gen/sema turns it into the resolved model (gen/ir).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/source.hpp"
+
+namespace vcpuspec::ast {
+
+// A dotted name: `CR0.PG`, `cpu.maxphyaddr`, `ARCH.CR0.HI`.
+struct QName {
+  std::vector<std::string> parts;
+  std::vector<Loc> part_locs;
+  Loc loc;
+  std::string str() const;
+};
+
+// An integer as written. `overflow` is set when it does not fit in 64 bits.
+struct Int {
+  uint64_t value = 0;
+  bool overflow = false;
+  std::string text;
+  Loc loc;
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct Expr {
+  enum class Kind { Int, Bool, Name, Call, Slice, Unary, Binary, In, Cond };
+  Kind kind;
+  Loc loc;
+  Int literal;            // Int; Bool uses literal.value 0/1
+  QName name;             // Name
+  std::string callee;     // Call
+  std::string op;         // Unary, Binary: the operator as written
+  Loc op_loc;             // where the operator is
+  Int hi, lo;             // Slice: e[hi] (has_lo false) or e[hi:lo]
+  bool has_lo = false;
+  std::vector<ExprPtr> args;  // operands; In: subject then set members; Cond: c, a, b
+};
+
+struct BitRange {
+  Int hi, lo;  // lo == hi when written as a single bit
+  Loc loc;
+};
+
+struct FieldItem {
+  enum class Kind { Named, Alias, Reserved, Fixed1 };
+  Kind kind = Kind::Named;
+  std::string name;  // Named, Alias
+  Loc loc;
+  std::vector<BitRange> ranges;  // exactly one for Named/Alias
+  std::string doc;
+};
+
+struct RegisterDecl {
+  bool is_msr = false;
+  QName name;
+  std::optional<Int> msr_index;
+  Int width;
+  std::string doc;
+  std::vector<FieldItem> fields;
+};
+
+struct MemberDecl {
+  std::string name;
+  Loc loc;
+  Int width;
+  std::string doc;
+  std::vector<FieldItem> fields;
+};
+
+struct StructDecl {
+  std::string name;
+  Loc loc;
+  std::string doc;
+  std::vector<MemberDecl> members;
+};
+
+// `segment CS, SS : Segment;` or `dtable GDTR, IDTR : DescriptorTable;`
+struct GroupDecl {
+  enum class Kind { Segment, Dtable };
+  Kind kind = Kind::Segment;
+  std::vector<QName> names;
+  std::string struct_name;
+  Loc struct_loc;
+  std::string doc;
+};
+
+struct ParamDecl {
+  QName name;
+  bool ranged = false;
+  Int width;       // when !ranged
+  Int lo, hi;      // when ranged
+  ExprPtr def;     // default value, may be null
+  std::string doc;
+};
+
+struct FeatureDecl {
+  QName name;
+  ExprPtr def;
+  std::string doc;
+};
+
+struct ControlDecl {
+  QName name;
+  std::optional<Int> width;
+  ExprPtr def;
+  std::string doc;
+};
+
+struct DefParam {
+  std::string name;
+  Loc loc;
+  Int width;
+};
+
+struct DefDecl {
+  std::string name;
+  Loc loc;
+  std::vector<DefParam> params;
+  std::string doc;
+  ExprPtr body;
+};
+
+struct Text {
+  std::string value;
+  Loc loc;
+};
+
+struct CheckDecl {
+  QName id;
+  Loc loc;  // of the `check` keyword
+  Text text;
+  std::vector<Text> cites;
+  std::vector<Text> scopes;  // more than one is an error
+  std::vector<ExprPtr> whens;  // more than one is an error
+  std::vector<QName> overlaps;
+  std::vector<Text> notes;
+  ExprPtr assertion;
+  Loc assert_loc;
+};
+
+struct MemberInit {
+  QName member;  // relative to the struct: `sel`, `ar`, `ar.type`
+  ExprPtr value;
+};
+
+struct StateItem {
+  enum class Kind { Like, Keep, Unspecified, Assign, StructAssign };
+  Kind kind = Kind::Assign;
+  Loc loc;
+  std::string like_name;            // Like
+  std::vector<QName> targets;       // Keep, Unspecified: several; Assign, StructAssign: one
+  ExprPtr value;                    // Assign
+  std::vector<MemberInit> members;  // StructAssign
+  std::optional<Text> cite;
+};
+
+struct StateDecl {
+  std::string name;
+  Loc loc;
+  std::optional<std::string> prev_name;  // `state INIT(prev)`
+  Loc prev_loc;
+  std::string doc;
+  std::optional<Text> cite;
+  std::vector<StateItem> items;
+};
+
+// One parsed file. Declarations keep their file order within each kind.
+struct SpecFile {
+  uint32_t file_id = 0;
+  std::vector<RegisterDecl> registers;
+  std::vector<StructDecl> structs;
+  std::vector<GroupDecl> groups;
+  std::vector<ParamDecl> params;
+  std::vector<FeatureDecl> features;
+  std::vector<ControlDecl> controls;
+  std::vector<DefDecl> defs;
+  std::vector<CheckDecl> checks;
+  std::vector<StateDecl> states;
+};
+
+inline std::string QName::str() const {
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) s += '.';
+    s += parts[i];
+  }
+  return s;
+}
+
+}  // namespace vcpuspec::ast

@@ -1,0 +1,339 @@
+#include "emit/emit_cpp.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+#include <sstream>
+
+#include "emit/cpp_text.hpp"
+
+namespace vcpuspec::emit {
+
+namespace {
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llxULL", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+const char* slot_kind(ir::SlotKind k) {
+  switch (k) {
+    case ir::SlotKind::Register: return "rt::SlotKind::Register";
+    case ir::SlotKind::Msr: return "rt::SlotKind::Msr";
+    case ir::SlotKind::SegmentMember: return "rt::SlotKind::SegmentMember";
+    case ir::SlotKind::DtableMember: return "rt::SlotKind::DtableMember";
+    case ir::SlotKind::Param: return "rt::SlotKind::Param";
+    case ir::SlotKind::Feature: return "rt::SlotKind::Feature";
+    case ir::SlotKind::Control: return "rt::SlotKind::Control";
+  }
+  return "rt::SlotKind::Register";
+}
+
+// A checksum of the spec text (FNV-1a), to tell builds of different specs apart.
+std::string digest(const std::vector<SourceFile>& files) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xFF;
+    h *= 1099511628211ULL;
+  };
+  for (const SourceFile& f : files) {
+    mix(f.path);
+    mix(f.text);
+  }
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+class Emitter {
+ public:
+  Emitter(const ir::Model& m, std::string ns) : m_(m), ns_(std::move(ns)) {}
+
+  // An expression over domain object `d`: the same text serves both domains.
+  std::string expr(const ir::Expr& e) {
+    using ir::Op;
+    auto a = [&](size_t i) { return expr(*e.args[i]); };
+    auto w = [](unsigned x) { return std::to_string(x); };
+    switch (e.op) {
+      case Op::Const: return "d.k(" + hex(e.value) + ", " + w(e.width) + ")";
+      case Op::Var:
+        return std::string(e.frame == ir::Frame::Prev ? "d.prev_var(" : "d.var(") + std::to_string(e.slot) + ", " +
+               w(e.width) + ")";
+      case Op::Arg: throw std::logic_error("emit: unbound def parameter");
+      case Op::Extract: return "d.ext(" + a(0) + ", " + w(e.hi) + ", " + w(e.lo) + ")";
+      case Op::LNot: return "d.lnot(" + a(0) + ")";
+      case Op::BNot: return "d.bnot(" + a(0) + ", " + w(e.width) + ")";
+      case Op::Neg: return "d.neg(" + a(0) + ", " + w(e.width) + ")";
+      case Op::LAnd: return "d.land(" + a(0) + ", " + a(1) + ")";
+      case Op::LOr: return "d.lor(" + a(0) + ", " + a(1) + ")";
+      case Op::Implies: return "d.implies(" + a(0) + ", " + a(1) + ")";
+      case Op::BAnd: return "d.band(" + a(0) + ", " + a(1) + ")";
+      case Op::BOr: return "d.bor(" + a(0) + ", " + a(1) + ")";
+      case Op::BXor: return "d.bxor(" + a(0) + ", " + a(1) + ")";
+      case Op::Add: return "d.add(" + a(0) + ", " + a(1) + ", " + w(e.width) + ")";
+      case Op::Sub: return "d.sub(" + a(0) + ", " + a(1) + ", " + w(e.width) + ")";
+      case Op::Shl: case Op::Lshr:
+        return std::string(e.op == Op::Shl ? "d.shl(" : "d.lshr(") + a(0) + ", " + a(1) + ", " + w(e.width) + ", " +
+               w(e.args[1]->width) + ")";
+      case Op::Eq: case Op::Ne: case Op::Ult: case Op::Ule: case Op::Ugt: case Op::Uge: {
+        static const char* names[] = {"d.eq(", "d.ne(", "d.ult(", "d.ule(", "d.ugt(", "d.uge("};
+        return names[static_cast<int>(e.op) - static_cast<int>(Op::Eq)] + a(0) + ", " + a(1) + ", " +
+               w(e.args[0]->width) + ")";
+      }
+      case Op::Ite: return "d.ite(" + a(0) + ", " + a(1) + ", " + a(2) + ")";
+      case Op::Sext: case Op::Zext:
+        return std::string(e.op == Op::Sext ? "d.sext(" : "d.zext(") + a(0) + ", " + w(e.args[0]->width) + ", " +
+               w(e.width) + ")";
+      case Op::In: {
+        std::string s = "d.in(" + a(0) + ", " + w(e.args[0]->width);
+        for (size_t i = 1; i < e.args.size(); ++i) s += ", " + a(i);
+        return s + ")";
+      }
+      case Op::Call: return expr(*e.body);
+    }
+    throw std::logic_error("emit: unknown op");
+  }
+
+  // Code that records why `e` is not `want` (only runs on failure).
+  void explain(const ir::Expr& e, bool want, const std::string& because, std::ostringstream& o, int depth) {
+    using ir::Op;
+    std::string pad(static_cast<size_t>(2 * depth + 2), ' ');
+    std::string test = want ? "is_false()" : "is_true()";
+    o << pad << "if ((" << expr(e) << ")." << test << ") {\n";
+    switch (e.op) {
+      case Op::LAnd: case Op::LOr:
+        explain(*e.args[0], want, because, o, depth + 1);
+        explain(*e.args[1], want, because, o, depth + 1);
+        break;
+      case Op::Implies:
+        if (want) explain(*e.args[1], true, ir::print(m_, *e.args[0]), o, depth + 1);
+        else leaf(e, want, because, o, depth + 1);
+        break;
+      case Op::LNot: explain(*e.args[0], !want, because, o, depth + 1); break;
+      case Op::Ite:
+        o << pad << "  if ((" << expr(*e.args[0]) << ").is_true()) {\n";
+        explain(*e.args[1], want, because, o, depth + 2);
+        o << pad << "  } else if ((" << expr(*e.args[0]) << ").is_false()) {\n";
+        explain(*e.args[2], want, because, o, depth + 2);
+        o << pad << "  }\n";
+        break;
+      default: leaf(e, want, because, o, depth + 1);
+    }
+    o << pad << "}\n";
+  }
+
+  // A fact: the field, its value, what was expected.
+  void leaf(const ir::Expr& e, bool want, const std::string& because, std::ostringstream& o, int depth) {
+    using ir::Op;
+    std::string pad(static_cast<size_t>(2 * depth + 2), ' ');
+    std::string bec = cpp_string(because);
+    auto fact = [&](const ir::Expr& subject, const std::string& expected_code) {
+      o << pad << "rt::add_fact(out, " << cpp_string(ir::print(m_, subject)) << ", " << expr(subject) << ", "
+        << subject.width << ", " << expected_code << ", " << bec << ");\n";
+    };
+    switch (e.op) {
+      case Op::Eq: case Op::Ne: case Op::Ult: case Op::Ule: case Op::Ugt: case Op::Uge: {
+        static const char* ops[] = {"==", "!=", "<", "<=", ">", ">="};
+        static const char* negated[] = {"!=", "==", ">=", ">", "<=", "<"};
+        static const char* swapped[] = {"==", "!=", ">", ">=", "<", "<="};
+        int i = static_cast<int>(e.op) - static_cast<int>(Op::Eq);
+        const ir::Expr* lhs = e.args[0].get();
+        const ir::Expr* rhs = e.args[1].get();
+        std::string op = want ? ops[i] : negated[i];
+        if (lhs->op == Op::Const && rhs->op != Op::Const) {  // `0 == X` reads better as `X == 0`
+          std::swap(lhs, rhs);
+          int j = 0;
+          for (; j < 6 && op != ops[j]; ++j) {}
+          op = j < 6 ? swapped[j] : op;
+        }
+        std::string expected;
+        if (rhs->op == Op::Const) {
+          expected = cpp_string(op + " " + ir::format_value(rhs->value, rhs->width));
+        } else {
+          bool atom = rhs->op == Op::Var || rhs->op == Op::Extract || rhs->op == Op::Call;
+          std::string text = atom ? ir::print(m_, *rhs) : "(" + ir::print(m_, *rhs) + ")";
+          expected = "std::string(" + cpp_string(op + " " + text + " = ") + ") + rt::format_tri(" +
+                     expr(*rhs) + ", " + std::to_string(rhs->width) + ")";
+        }
+        fact(*lhs, expected);
+        return;
+      }
+      case Op::In: {
+        std::string list;
+        for (size_t k = 1; k < e.args.size(); ++k) list += (k > 1 ? ", " : "") + ir::print(m_, *e.args[k]);
+        fact(*e.args[0], cpp_string((want ? "one of {" : "none of {") + list + "}"));
+        return;
+      }
+      case Op::Call: {
+        std::string what = e.def->name + "(...)" + (e.def->doc.empty() ? "" : ": " + e.def->doc);
+        const ir::Expr& subject = e.args.empty() ? e : *e.args[0];
+        fact(subject, cpp_string(want ? what : "not " + what));
+        return;
+      }
+      default:
+        if (e.width == 1) fact(e, cpp_string(want ? "1" : "0"));
+        return;
+    }
+  }
+
+  GeneratedChecker run(const std::vector<SourceFile>& files) {
+    GeneratedChecker out;
+    std::string sources;
+    for (const SourceFile& f : files) sources += (sources.empty() ? "" : ", ") + f.path;
+    std::string banner =
+        "// DO NOT EDIT: generated by vcpuspec-gen from " + cpp_comment(sources) +
+        ".\n// Edit the spec and rebuild. Spec digest " + digest(files) + ".\n";
+    const size_t words = (m_.slots.size() + 63) / 64;
+
+    std::ostringstream h;
+    h << banner << "#pragma once\n#include <cstddef>\n\n#include \"runtime/check.hpp\"\n\n"
+      << "namespace " << ns_ << " {\n\n"
+      << "inline constexpr std::size_t kNumSlots = " << m_.slots.size() << ";\n"
+      << "inline constexpr std::size_t kNumChecks = " << m_.checks.size() << ";\n"
+      << "inline constexpr std::size_t kNumStates = " << m_.states.size() << ";\n"
+      << "inline constexpr const char* kSpecDigest = \"" << digest(files) << "\";\n\n"
+      << "extern const rt::SlotInfo kSlots[kNumSlots];\n"
+      << "extern const rt::CheckInfo kChecks[kNumChecks];\n"
+      << "extern const rt::StateInfo kStates[kNumStates];\n\n"
+      << "struct SpecFile {\n  const char* path;\n  const char* text;\n};\n"
+      << "extern const SpecFile kSpecFiles[];\nextern const std::size_t kNumSpecFiles;\n\n"
+      << "}  // namespace " << ns_ << "\n";
+    out.header = h.str();
+
+    std::ostringstream c;
+    c << banner << "#include \"checker.gen.hpp\"\n\n#include <string>\n#include <vector>\n\n"
+      << "namespace " << ns_ << " {\nnamespace {\n\n";
+
+    for (size_t i = 0; i < m_.checks.size(); ++i) {
+      const ir::Check& chk = m_.checks[i];
+      std::string n = std::to_string(i);
+      c << "// " << cpp_comment(chk.id) << ": " << cpp_comment(ir::print(m_, *chk.assertion)) << "\n";
+      std::vector<uint64_t> need(words, 0);
+      for (ir::SlotId r : chk.reads) need[r / 64] |= 1ULL << (r % 64);
+      c << "constexpr uint64_t kNeed" << n << "[" << words << "] = {";
+      for (size_t k = 0; k < words; ++k) c << (k ? ", " : "") << hex(need[k]);
+      c << "};\n";
+      if (!chk.reads.empty()) {
+        c << "constexpr uint16_t kReads" << n << "[] = {";
+        for (size_t k = 0; k < chk.reads.size(); ++k) c << (k ? ", " : "") << chk.reads[k];
+        c << "};\n";
+      }
+      c << "template <class D>\nauto when" << n << "(const D& d) {\n  return "
+        << (chk.when ? expr(*chk.when) : "d.k(1, 1)") << ";\n}\n";
+      c << "template <class D>\nauto assert" << n << "(const D& d) {\n  return " << expr(*chk.assertion) << ";\n}\n";
+      c << "rt::Verdict eval" << n << "(const rt::State& s) {\n"
+        << "  if (s.has_all(kNeed" << n << ")) {\n    const rt::Concrete d{&s};\n"
+        << "    return rt::verdict(when" << n << "(d), assert" << n << "(d));\n  }\n"
+        << "  const rt::Partial d{&s};\n  return rt::verdict(when" << n << "(d), assert" << n << "(d));\n}\n";
+      c << "void explain" << n << "(const rt::State& s, std::vector<rt::Fact>& out) {\n"
+        << "  const rt::Partial d{&s};\n";
+      std::ostringstream ex;
+      explain(*chk.assertion, true, "", ex, 0);
+      c << ex.str() << "}\n\n";
+    }
+
+    for (size_t i = 0; i < m_.states.size(); ++i) {
+      const ir::StateDef& st = m_.states[i];
+      c << "// state " << cpp_comment(st.name) << "\n"
+        << "void expected" << i << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out) {\n"
+        << "  const rt::Partial d{&s, prev};\n"
+        << "  for (std::size_t i = 0; i < kNumSlots; ++i) out[i] = rt::ExpectedSlot{};\n";
+      for (ir::SlotId id = 0; id < m_.slots.size(); ++id) {
+        if (!st.init[id]) continue;
+        for (const ir::Piece& p : st.init[id]->pieces) {
+          c << "  {  // " << cpp_comment(m_.slot(id).name) << "[" << p.hi << ":" << p.lo << "]\n"
+            << "    const rt::Tri t = " << expr(*p.value) << ";\n"
+            << "    out[" << id << "].value |= t.v << " << p.lo << ";\n"
+            << "    out[" << id << "].known |= t.k << " << p.lo << ";\n"
+            << "    out[" << id << "].care |= " << hex(p.mask()) << ";\n  }\n";
+        }
+      }
+      c << "}\n\n";
+    }
+    c << "}  // namespace\n\n";
+
+    c << "const rt::SlotInfo kSlots[kNumSlots] = {\n";
+    for (const ir::Slot& s : m_.slots) {
+      c << "  {" << cpp_string(s.name) << ", " << s.width << ", " << slot_kind(s.kind) << ", " << cpp_string(s.group)
+        << ", " << cpp_string(s.member) << ", " << hex(s.reserved_mask) << ", " << hex(s.fixed1_mask) << ", "
+        << (s.default_value ? "true" : "false") << ", " << hex(s.default_value.value_or(0)) << ", "
+        << (s.range ? "true" : "false") << ", " << hex(s.range ? s.range->first : 0) << ", "
+        << hex(s.range ? s.range->second : 0) << "},\n";
+    }
+    c << "};\n\n";
+
+    c << "const rt::CheckInfo kChecks[kNumChecks] = {\n";
+    for (size_t i = 0; i < m_.checks.size(); ++i) {
+      const ir::Check& chk = m_.checks[i];
+      std::string n = std::to_string(i);
+      c << "  {" << cpp_string(chk.id) << ",\n   " << cpp_string(chk.text) << ",\n   " << cpp_string(chk.cite)
+        << ",\n   " << cpp_string(chk.scope) << ",\n   " << cpp_string(ir::print(m_, *chk.assertion)) << ",\n   "
+        << cpp_string(chk.when ? ir::print(m_, *chk.when) : "") << ",\n   " << cpp_string(chk.note) << ",\n   "
+        << (chk.reads.empty() ? "nullptr" : "kReads" + n) << ", " << chk.reads.size() << ", eval" << n
+        << ", explain" << n << "},\n";
+    }
+    c << "};\n\n";
+
+    c << "const rt::StateInfo kStates[kNumStates] = {\n";
+    for (size_t i = 0; i < m_.states.size(); ++i) {
+      const ir::StateDef& st = m_.states[i];
+      c << "  {" << cpp_string(st.name) << ", " << cpp_string(st.prev_name.value_or("")) << ", "
+        << cpp_string(st.cite) << ", expected" << i << "},\n";
+    }
+    c << "};\n\n}  // namespace " << ns_ << "\n";
+    out.source = c.str();
+
+    std::ostringstream sp;
+    sp << banner << "#include \"checker.gen.hpp\"\n\nnamespace " << ns_ << " {\n\n"
+       << "const SpecFile kSpecFiles[] = {\n";
+    for (const SourceFile& f : files) {
+      sp << "  {" << cpp_string(f.path) << ",\n";
+      // One literal per source line keeps the generated file readable.
+      size_t pos = 0;
+      bool any = false;
+      while (pos < f.text.size()) {
+        size_t nl = f.text.find('\n', pos);
+        size_t end = nl == std::string::npos ? f.text.size() : nl + 1;
+        sp << "   " << cpp_string(std::string_view(f.text).substr(pos, end - pos)) << "\n";
+        pos = end;
+        any = true;
+      }
+      if (!any) sp << "   \"\"\n";
+      sp << "  },\n";
+    }
+    sp << "};\nconst std::size_t kNumSpecFiles = " << files.size() << ";\n\n}  // namespace " << ns_ << "\n";
+    out.specs = sp.str();
+    return out;
+  }
+
+ private:
+  const ir::Model& m_;
+  std::string ns_;
+};
+
+}  // namespace
+
+bool valid_namespace(const std::string& ns) {
+  size_t i = 0;
+  while (i < ns.size()) {
+    if (!(std::isalpha(static_cast<unsigned char>(ns[i])) || ns[i] == '_')) return false;
+    while (i < ns.size() && (std::isalnum(static_cast<unsigned char>(ns[i])) || ns[i] == '_')) ++i;
+    if (i == ns.size()) return true;
+    if (ns.compare(i, 2, "::") != 0) return false;
+    i += 2;
+  }
+  return false;
+}
+
+GeneratedChecker emit_checker(const ir::Model& model, const std::vector<SourceFile>& files, const std::string& ns) {
+  if (!valid_namespace(ns)) throw std::invalid_argument("emit_checker: bad namespace '" + ns + "'");
+  return Emitter(model, ns).run(files);
+}
+
+}  // namespace vcpuspec::emit

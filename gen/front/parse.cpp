@@ -1,0 +1,477 @@
+// Walks ANTLR's parse tree and builds the project's own AST.
+#include "front/parse.hpp"
+
+#include <antlr4-runtime.h>
+
+#include "VSpecLexer.h"
+#include "VSpecParser.h"
+
+namespace vcpuspec::front {
+namespace {
+
+using P = vspec_antlr::VSpecParser;
+
+// ANTLR reports errors through listeners; this one turns them into diagnostics.
+class ErrorCollector : public antlr4::BaseErrorListener {
+ public:
+  ErrorCollector(uint32_t file, Diagnostics& diags) : file_(file), diags_(diags) {}
+  void syntaxError(antlr4::Recognizer*, antlr4::Token*, size_t line, size_t col,
+                   const std::string& msg, std::exception_ptr) override {
+    diags_.error(Loc{file_, static_cast<uint32_t>(line), static_cast<uint32_t>(col + 1)},
+                 "syntax error: " + shorten(msg));
+  }
+
+ private:
+  // ANTLR lists every token it could accept; past a handful that is noise.
+  static std::string shorten(const std::string& msg) {
+    auto open = msg.find("expecting {");
+    if (open == std::string::npos) return msg;
+    auto close = msg.find('}', open);
+    if (close == std::string::npos) return msg;
+    std::string inner = msg.substr(open + 11, close - open - 11);
+    size_t commas = 0, cut = std::string::npos;
+    for (size_t i = 0; i < inner.size(); ++i)
+      if (inner[i] == ',' && ++commas == 6) cut = i;
+    if (cut == std::string::npos) return msg;
+    return msg.substr(0, open) + "expecting one of {" + inner.substr(0, cut) + ", ...}";
+  }
+  uint32_t file_;
+  Diagnostics& diags_;
+};
+
+class Builder {
+ public:
+  Builder(uint32_t file, Diagnostics& diags) : file_(file), diags_(diags) {}
+
+  ast::SpecFile build(P::SpecContext* spec) {
+    ast::SpecFile out;
+    out.file_id = file_;
+    for (auto* d : spec->decl()) decl(d, out);
+    return out;
+  }
+
+ private:
+  Loc loc(antlr4::Token* t) const {
+    if (!t) return Loc{file_, 0, 0};
+    return Loc{file_, static_cast<uint32_t>(t->getLine()),
+               static_cast<uint32_t>(t->getCharPositionInLine() + 1)};
+  }
+  Loc loc(antlr4::ParserRuleContext* c) const { return c ? loc(c->getStart()) : Loc{file_, 0, 0}; }
+  Loc loc(antlr4::tree::TerminalNode* n) const { return n ? loc(n->getSymbol()) : Loc{file_, 0, 0}; }
+  // A context whose subtree failed to parse can have null children.
+  static bool ok(antlr4::ParserRuleContext* c) { return c != nullptr && c->exception == nullptr; }
+
+  ast::Int integer(antlr4::tree::TerminalNode* n) {
+    ast::Int v;
+    if (!n) return v;
+    v.text = n->getText();
+    v.loc = loc(n);
+    const std::string& t = v.text;
+    unsigned base = 10;
+    size_t i = 0;
+    if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) { base = 16; i = 2; }
+    else if (t.size() > 2 && t[0] == '0' && (t[1] == 'b' || t[1] == 'B')) { base = 2; i = 2; }
+    unsigned __int128 acc = 0;
+    bool digits = false;
+    for (; i < t.size(); ++i) {
+      char c = t[i];
+      if (c == '_') continue;
+      unsigned d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
+      acc = acc * base + d;
+      digits = true;
+      if (acc > UINT64_MAX) { v.overflow = true; acc = 0; break; }
+    }
+    if (!digits) diags_.error(v.loc, "integer literal '" + t + "' has no digits");
+    v.value = static_cast<uint64_t>(acc);
+    return v;
+  }
+
+  static std::string unquote(const std::string& s) {
+    std::string out;
+    if (s.size() < 2) return out;
+    for (size_t i = 1; i + 1 < s.size(); ++i) {
+      char c = s[i];
+      if (c == '\\' && i + 2 < s.size()) {
+        char n = s[++i];
+        out += n == 'n' ? '\n' : n == 't' ? '\t' : n;
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+  ast::Text text(antlr4::tree::TerminalNode* n) {
+    if (!n) return {};
+    return ast::Text{unquote(n->getText()), loc(n)};
+  }
+  std::string doc(P::DocContext* d) { return d && d->STRING() ? unquote(d->STRING()->getText()) : ""; }
+
+  ast::QName qname(P::QnameContext* q) {
+    ast::QName out;
+    if (!q) return out;
+    out.loc = loc(q);
+    for (auto* id : q->IDENT()) {
+      out.parts.push_back(id->getText());
+      out.part_locs.push_back(loc(id));
+    }
+    return out;
+  }
+
+  ast::BitRange bit_range(P::BitRangeContext* r) {
+    ast::BitRange b;
+    b.loc = loc(r);
+    auto ints = r->INT();
+    if (ints.empty()) return b;
+    b.hi = integer(ints[0]);
+    b.lo = ints.size() > 1 ? integer(ints[1]) : b.hi;
+    return b;
+  }
+
+  std::vector<ast::FieldItem> fields(P::BodyContext* body) {
+    std::vector<ast::FieldItem> out;
+    if (!body || !body->fieldBlock()) return out;
+    for (auto* it : body->fieldBlock()->fieldItem()) {
+      ast::FieldItem f;
+      f.loc = loc(it);
+      if (auto* n = dynamic_cast<P::NamedFieldContext*>(it)) {
+        if (!n->IDENT() || !n->bitRange()) continue;
+        f.kind = ast::FieldItem::Kind::Named;
+        f.name = n->IDENT()->getText();
+        f.ranges.push_back(bit_range(n->bitRange()));
+        f.doc = doc(n->doc());
+      } else if (auto* a = dynamic_cast<P::AliasFieldContext*>(it)) {
+        if (!a->IDENT() || !a->bitRange()) continue;
+        f.kind = ast::FieldItem::Kind::Alias;
+        f.name = a->IDENT()->getText();
+        f.ranges.push_back(bit_range(a->bitRange()));
+        f.doc = doc(a->doc());
+      } else if (auto* r = dynamic_cast<P::ReservedBitsContext*>(it)) {
+        f.kind = ast::FieldItem::Kind::Reserved;
+        for (auto* br : r->bitRange()) f.ranges.push_back(bit_range(br));
+      } else if (auto* x = dynamic_cast<P::FixedOneBitsContext*>(it)) {
+        f.kind = ast::FieldItem::Kind::Fixed1;
+        for (auto* br : x->bitRange()) f.ranges.push_back(bit_range(br));
+      } else {
+        continue;
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  void decl(P::DeclContext* d, ast::SpecFile& out) {
+    if (!d) return;
+    if (auto* r = d->registerDecl()) {
+      ast::RegisterDecl reg;
+      reg.name = qname(r->qname());
+      reg.width = integer(r->INT());
+      reg.doc = doc(r->doc());
+      reg.fields = fields(r->body());
+      if (!reg.name.parts.empty()) out.registers.push_back(std::move(reg));
+    } else if (auto* m = d->msrDecl()) {
+      ast::RegisterDecl reg;
+      reg.is_msr = true;
+      reg.name = qname(m->qname());
+      auto ints = m->INT();
+      if (ints.size() >= 2) {
+        reg.msr_index = integer(ints[0]);
+        reg.width = integer(ints[1]);
+      }
+      reg.doc = doc(m->doc());
+      reg.fields = fields(m->body());
+      if (!reg.name.parts.empty()) out.registers.push_back(std::move(reg));
+    } else if (auto* s = d->structDecl()) {
+      ast::StructDecl st;
+      st.name = s->IDENT() ? s->IDENT()->getText() : "";
+      st.loc = loc(s->IDENT());
+      st.doc = doc(s->doc());
+      for (auto* mem : s->memberDecl()) {
+        ast::MemberDecl md;
+        md.name = mem->IDENT() ? mem->IDENT()->getText() : "";
+        md.loc = loc(mem->IDENT());
+        md.width = integer(mem->INT());
+        md.doc = doc(mem->doc());
+        md.fields = fields(mem->body());
+        if (!md.name.empty()) st.members.push_back(std::move(md));
+      }
+      if (!st.name.empty()) out.structs.push_back(std::move(st));
+    } else if (auto* g = d->groupDecl()) {
+      ast::GroupDecl gd;
+      gd.kind = g->kind && g->kind->getText() == "dtable" ? ast::GroupDecl::Kind::Dtable
+                                                           : ast::GroupDecl::Kind::Segment;
+      for (auto* q : g->qname()) gd.names.push_back(qname(q));
+      gd.struct_name = g->IDENT() ? g->IDENT()->getText() : "";
+      gd.struct_loc = loc(g->IDENT());
+      gd.doc = doc(g->doc());
+      if (!gd.struct_name.empty()) out.groups.push_back(std::move(gd));
+    } else if (auto* p = d->paramDecl()) {
+      ast::ParamDecl pd;
+      pd.name = qname(p->qname());
+      if (auto* rng = dynamic_cast<P::ParamRangeContext*>(p->paramType())) {
+        pd.ranged = true;
+        auto ints = rng->INT();
+        if (ints.size() >= 2) {
+          pd.lo = integer(ints[0]);
+          pd.hi = integer(ints[1]);
+        }
+      } else if (auto* w = dynamic_cast<P::ParamWidthContext*>(p->paramType())) {
+        pd.width = integer(w->INT());
+      }
+      pd.def = expr(p->expr());
+      pd.doc = doc(p->doc());
+      if (!pd.name.parts.empty()) out.params.push_back(std::move(pd));
+    } else if (auto* f = d->featureDecl()) {
+      ast::FeatureDecl fd;
+      fd.name = qname(f->qname());
+      fd.def = expr(f->expr());
+      fd.doc = doc(f->doc());
+      if (!fd.name.parts.empty()) out.features.push_back(std::move(fd));
+    } else if (auto* c = d->controlDecl()) {
+      ast::ControlDecl cd;
+      cd.name = qname(c->qname());
+      if (c->INT()) cd.width = integer(c->INT());
+      cd.def = expr(c->expr());
+      cd.doc = doc(c->doc());
+      if (!cd.name.parts.empty()) out.controls.push_back(std::move(cd));
+    } else if (auto* df = d->defDecl()) {
+      ast::DefDecl dd;
+      dd.name = df->IDENT() ? df->IDENT()->getText() : "";
+      dd.loc = loc(df->IDENT());
+      for (auto* prm : df->defParam()) {
+        ast::DefParam dp;
+        dp.name = prm->IDENT() ? prm->IDENT()->getText() : "";
+        dp.loc = loc(prm->IDENT());
+        dp.width = integer(prm->INT());
+        dd.params.push_back(std::move(dp));
+      }
+      dd.doc = doc(df->doc());
+      dd.body = expr(df->expr());
+      if (!dd.name.empty() && dd.body) out.defs.push_back(std::move(dd));
+    } else if (auto* ck = d->checkDecl()) {
+      check(ck, out);
+    } else if (auto* st = d->stateDecl()) {
+      state(st, out);
+    }
+  }
+
+  void check(P::CheckDeclContext* ck, ast::SpecFile& out) {
+    ast::CheckDecl c;
+    c.loc = loc(ck);
+    c.id = qname(ck->qname());
+    c.text = text(ck->STRING());
+    for (auto* cl : ck->checkClause()) {
+      if (auto* x = dynamic_cast<P::CiteClauseContext*>(cl)) c.cites.push_back(text(x->STRING()));
+      else if (auto* x = dynamic_cast<P::ScopeClauseContext*>(cl)) {
+        if (x->IDENT()) c.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
+      } else if (auto* x = dynamic_cast<P::WhenClauseContext*>(cl)) {
+        if (auto e = expr(x->expr())) c.whens.push_back(std::move(e));
+      } else if (auto* x = dynamic_cast<P::OverlapsClauseContext*>(cl)) {
+        for (auto* q : x->qname()) c.overlaps.push_back(qname(q));
+      } else if (auto* x = dynamic_cast<P::NoteClauseContext*>(cl)) {
+        c.notes.push_back(text(x->STRING()));
+      }
+    }
+    c.assertion = expr(ck->expr());
+    c.assert_loc = loc(ck->expr());
+    if (!c.id.parts.empty() && c.assertion) out.checks.push_back(std::move(c));
+  }
+
+  void state(P::StateDeclContext* st, ast::SpecFile& out) {
+    ast::StateDecl s;
+    auto ids = st->IDENT();
+    if (ids.empty()) return;
+    s.name = ids[0]->getText();
+    s.loc = loc(ids[0]);
+    if (ids.size() > 1) {
+      s.prev_name = ids[1]->getText();
+      s.prev_loc = loc(ids[1]);
+    }
+    s.doc = doc(st->doc());
+    if (st->STRING()) s.cite = text(st->STRING());
+    for (auto* it : st->stateItem()) {
+      ast::StateItem item;
+      item.loc = loc(it);
+      auto cite = [&](P::ItemCiteContext* c) {
+        if (c && c->STRING()) item.cite = text(c->STRING());
+      };
+      if (auto* x = dynamic_cast<P::LikeItemContext*>(it)) {
+        if (!x->IDENT()) continue;
+        item.kind = ast::StateItem::Kind::Like;
+        item.like_name = x->IDENT()->getText();
+      } else if (auto* x = dynamic_cast<P::KeepItemContext*>(it)) {
+        item.kind = ast::StateItem::Kind::Keep;
+        for (auto* q : x->qname()) item.targets.push_back(qname(q));
+        cite(x->itemCite());
+      } else if (auto* x = dynamic_cast<P::UnspecifiedItemContext*>(it)) {
+        item.kind = ast::StateItem::Kind::Unspecified;
+        for (auto* q : x->qname()) item.targets.push_back(qname(q));
+        cite(x->itemCite());
+      } else if (auto* x = dynamic_cast<P::AssignItemContext*>(it)) {
+        item.kind = ast::StateItem::Kind::Assign;
+        item.targets.push_back(qname(x->qname()));
+        item.value = expr(x->expr());
+        if (!item.value) continue;
+        cite(x->itemCite());
+      } else if (auto* x = dynamic_cast<P::StructItemContext*>(it)) {
+        item.kind = ast::StateItem::Kind::StructAssign;
+        item.targets.push_back(qname(x->qname()));
+        for (auto* m : x->memberInit()) {
+          ast::MemberInit mi;
+          mi.member = qname(m->qname());
+          mi.value = expr(m->expr());
+          if (mi.value && !mi.member.parts.empty()) item.members.push_back(std::move(mi));
+        }
+        cite(x->itemCite());
+      } else {
+        continue;
+      }
+      s.items.push_back(std::move(item));
+    }
+    out.states.push_back(std::move(s));
+  }
+
+  ast::ExprPtr make(ast::Expr::Kind k, Loc l) {
+    auto e = std::make_unique<ast::Expr>();
+    e->kind = k;
+    e->loc = l;
+    return e;
+  }
+
+  // Binary operators: the operator token sits between the two operands.
+  ast::ExprPtr binary(P::ExprContext* ctx, const std::vector<P::ExprContext*>& ops) {
+    if (ops.size() != 2) return nullptr;
+    auto a = expr(ops[0]);
+    auto b = expr(ops[1]);
+    if (!a || !b) return nullptr;
+    auto e = make(ast::Expr::Kind::Binary, loc(ctx));
+    // The child after the first operand is the operator.
+    auto* optok = dynamic_cast<antlr4::tree::TerminalNode*>(ctx->children.size() > 1 ? ctx->children[1] : nullptr);
+    e->op = optok ? optok->getText() : "?";
+    e->op_loc = optok ? loc(optok) : loc(ctx);
+    e->args.push_back(std::move(a));
+    e->args.push_back(std::move(b));
+    return e;
+  }
+
+  ast::ExprPtr expr(P::ExprContext* ctx) {
+    if (!ctx || ctx->exception) return nullptr;
+    if (auto* x = dynamic_cast<P::PrimaryExprContext*>(ctx)) return primary(x->primary());
+    if (auto* x = dynamic_cast<P::SliceExprContext*>(ctx)) {
+      auto inner = expr(x->expr());
+      if (!inner) return nullptr;
+      auto e = make(ast::Expr::Kind::Slice, loc(ctx));
+      auto ints = x->INT();
+      if (ints.empty()) return nullptr;
+      e->hi = integer(ints[0]);
+      e->has_lo = ints.size() > 1;
+      e->lo = e->has_lo ? integer(ints[1]) : e->hi;
+      e->op_loc = loc(ints[0]);
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    if (auto* x = dynamic_cast<P::UnaryExprContext*>(ctx)) {
+      auto inner = expr(x->expr());
+      if (!inner || !x->op) return nullptr;
+      auto e = make(ast::Expr::Kind::Unary, loc(ctx));
+      e->op = x->op->getText();
+      e->op_loc = loc(x->op);
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    if (auto* x = dynamic_cast<P::AddExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::ShiftExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::BitAndExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::BitXorExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::BitOrExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::CompareExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::AndExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::OrExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::ImpliesExprContext*>(ctx)) return binary(ctx, x->expr());
+    if (auto* x = dynamic_cast<P::InExprContext*>(ctx)) {
+      auto ops = x->expr();
+      if (ops.size() < 2) return nullptr;
+      auto e = make(ast::Expr::Kind::In, loc(ctx));
+      for (auto* o : ops) {
+        auto v = expr(o);
+        if (!v) return nullptr;
+        e->args.push_back(std::move(v));
+      }
+      return e;
+    }
+    if (auto* x = dynamic_cast<P::CondExprContext*>(ctx)) {
+      auto ops = x->expr();
+      if (ops.size() != 3) return nullptr;
+      auto e = make(ast::Expr::Kind::Cond, loc(ctx));
+      for (auto* o : ops) {
+        auto v = expr(o);
+        if (!v) return nullptr;
+        e->args.push_back(std::move(v));
+      }
+      return e;
+    }
+    return nullptr;
+  }
+
+  ast::ExprPtr primary(P::PrimaryContext* ctx) {
+    if (!ctx || ctx->exception) return nullptr;
+    if (auto* x = dynamic_cast<P::IntLitContext*>(ctx)) {
+      auto e = make(ast::Expr::Kind::Int, loc(ctx));
+      e->literal = integer(x->INT());
+      return e;
+    }
+    if (dynamic_cast<P::BoolLitContext*>(ctx)) {
+      auto e = make(ast::Expr::Kind::Bool, loc(ctx));
+      e->literal.value = ctx->getText() == "true" ? 1 : 0;
+      e->literal.text = ctx->getText();
+      e->literal.loc = e->loc;
+      return e;
+    }
+    if (auto* x = dynamic_cast<P::CallExprContext*>(ctx)) {
+      auto e = make(ast::Expr::Kind::Call, loc(ctx));
+      e->callee = x->IDENT() ? x->IDENT()->getText() : "";
+      for (auto* a : x->expr()) {
+        auto v = expr(a);
+        if (!v) return nullptr;
+        e->args.push_back(std::move(v));
+      }
+      return e;
+    }
+    if (auto* x = dynamic_cast<P::NameExprContext*>(ctx)) {
+      auto e = make(ast::Expr::Kind::Name, loc(ctx));
+      e->name = qname(x->qname());
+      if (e->name.parts.empty()) return nullptr;
+      return e;
+    }
+    if (auto* x = dynamic_cast<P::ParenExprContext*>(ctx)) return expr(x->expr());
+    return nullptr;
+  }
+
+  uint32_t file_;
+  Diagnostics& diags_;
+};
+
+}  // namespace
+
+ast::SpecFile parse_file(const SourceManager& sm, uint32_t file_id, Diagnostics& diags) {
+  const std::string& text = sm.file(file_id).text;
+  if (size_t bad = find_invalid_utf8(text); bad != std::string::npos) {
+    uint32_t line, col;
+    offset_to_line_col(text, bad, line, col);
+    diags.error(Loc{file_id, line, col}, "file is not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
+    return ast::SpecFile{file_id, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  }
+  antlr4::ANTLRInputStream input(text);
+  vspec_antlr::VSpecLexer lexer(&input);
+  ErrorCollector errors(file_id, diags);
+  lexer.removeErrorListeners();
+  lexer.addErrorListener(&errors);
+  antlr4::CommonTokenStream tokens(&lexer);
+  P parser(&tokens);
+  parser.removeErrorListeners();
+  parser.addErrorListener(&errors);
+  P::SpecContext* tree = parser.spec();
+  Builder b(file_id, diags);
+  return b.build(tree);
+}
+
+}  // namespace vcpuspec::front

@@ -1,0 +1,202 @@
+// The resolved model: what sema produces and every backend (Z3, C++, DOT)
+// consumes. Names are resolved to slots, widths are checked, defs inlined.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/source.hpp"
+
+namespace vcpuspec::ir {
+
+// ---- slots: every bit-vector the spec talks about --------------------------
+
+using SlotId = uint32_t;
+
+enum class SlotKind : uint8_t {
+  Register,       // CR0, RIP, RDX, ...
+  Msr,            // EFER, PAT, ... (an MSR index is recorded)
+  SegmentMember,  // CS.sel, CS.base, CS.limit, CS.ar
+  DtableMember,   // GDTR.base, GDTR.limit
+  Param,          // cpu.maxphyaddr: CPU or hypervisor configuration, a number
+  Feature,        // cpu.la57, vmx.unrestricted_guest: configuration, one bit
+  Control,        // VMX/SVM control fields
+};
+
+// vCPU state (reset by RESET/INIT) as opposed to configuration.
+inline bool is_state(SlotKind k) { return k <= SlotKind::DtableMember; }
+const char* slot_kind_name(SlotKind k);
+
+struct BitField {
+  std::string name;
+  unsigned hi = 0, lo = 0;
+  bool alias = false;  // may overlap other fields (CR3.PCID over PWT/PCD)
+  std::string doc;
+  Loc loc;
+  unsigned width() const { return hi - lo + 1; }
+};
+
+struct Slot {
+  std::string name;    // "CR0", "CS.sel", "cpu.maxphyaddr"
+  unsigned width = 0;  // 1..64
+  SlotKind kind = SlotKind::Register;
+  std::string group;   // "CS" for CS.sel
+  std::string member;  // "sel" for CS.sel
+  std::optional<uint32_t> msr_index;
+  std::vector<BitField> fields;
+  uint64_t reserved_mask = 0;  // must be zero
+  uint64_t fixed1_mask = 0;    // must be one
+  std::optional<uint64_t> default_value;               // params/features/controls
+  std::optional<std::pair<uint64_t, uint64_t>> range;  // params
+  std::string doc;
+  Loc loc;
+  const BitField* field(const std::string& n) const;
+  // The named (non-alias) field covering exactly bits hi:lo, if any.
+  const BitField* field_at(unsigned hi, unsigned lo) const;
+};
+
+// ---- expressions -----------------------------------------------------------
+// Every value is a bit-vector of 1..64 bits; booleans are 1-bit.
+
+enum class Op : uint8_t {
+  Const, Var, Arg,
+  Extract,                  // args[0][hi:lo]
+  LNot, BNot, Neg,
+  LAnd, LOr, Implies,       // 1-bit operands
+  BAnd, BOr, BXor, Add, Sub,
+  Shl, Lshr,                // the amount may have any width (zero-extended)
+  Eq, Ne, Ult, Ule, Ugt, Uge,
+  Ite,                      // args: cond, then, else
+  Sext, Zext,               // to `width`
+  In,                       // args[0] in {args[1..]}
+  Call,                     // a def: args are the actuals, `body` the inlined meaning
+};
+
+// Which state a Var reads: the current one, or the one before (INIT(prev)).
+// Later stages add flow steps; configuration slots always use Cur.
+enum class Frame : uint8_t { Cur, Prev };
+
+struct Def;
+struct Expr;
+using ExprPtr = std::shared_ptr<const Expr>;
+
+struct Expr {
+  Op op = Op::Const;
+  unsigned width = 1;
+  uint64_t value = 0;         // Const
+  SlotId slot = 0;            // Var
+  Frame frame = Frame::Cur;   // Var
+  unsigned index = 0;         // Arg: parameter number inside a def body
+  unsigned hi = 0, lo = 0;    // Extract
+  std::vector<ExprPtr> args;
+  ExprPtr body;               // Call: the def body with the actuals substituted
+  const Def* def = nullptr;   // Call
+  Loc loc;
+};
+
+struct DefParam {
+  std::string name;
+  unsigned width;
+};
+
+struct Def {
+  std::string name;
+  std::vector<DefParam> params;
+  unsigned width = 1;
+  std::string doc;
+  ExprPtr body;  // uses Op::Arg for the parameters
+  Loc loc;
+};
+
+// ---- checks and states -----------------------------------------------------
+
+struct Check {
+  std::string id;       // ARCH.CR0.NW_NEEDS_CD
+  std::string text;     // one sentence, shown with every finding
+  std::string cite;     // all `cite` clauses, joined by "; "
+  std::string scope;    // arch | vmx | svm
+  ExprPtr when;         // null: always applies
+  ExprPtr assertion;
+  std::vector<std::string> overlaps;  // checks this one is known to overlap
+  std::string note;
+  Loc loc;
+  std::vector<SlotId> reads;  // every slot when/assert read, sorted
+};
+
+// The value a state gives bits hi:lo of one slot.
+struct Piece {
+  unsigned hi = 0, lo = 0;
+  ExprPtr value;  // width hi-lo+1; may read Frame::Prev and configuration
+  std::string cite;
+  Loc loc;
+  uint64_t mask() const;
+};
+
+struct SlotInit {
+  std::vector<Piece> pieces;  // disjoint, sorted from high bits to low
+  bool unspecified = false;   // declared free on purpose
+  uint64_t care_mask() const;  // bits some piece defines
+};
+
+// RESET, or INIT(prev): a function from (configuration, previous state) to a state.
+struct StateDef {
+  std::string name;
+  std::optional<std::string> prev_name;
+  std::string doc;
+  std::string cite;
+  Loc loc;
+  // Indexed by SlotId; empty for configuration slots.
+  std::vector<std::optional<SlotInit>> init;
+  bool parametric() const { return prev_name.has_value(); }
+};
+
+// A segment or descriptor-table register made of several slots.
+struct Group {
+  std::string name;  // CS, GDTR
+  SlotKind kind;     // SegmentMember or DtableMember
+  std::vector<SlotId> members;
+};
+
+struct Model {
+  std::vector<Slot> slots;
+  std::map<std::string, SlotId> slot_by_name;
+  std::vector<Group> groups;
+  std::vector<std::unique_ptr<Def>> defs;
+  std::vector<Check> checks;
+  std::vector<StateDef> states;
+
+  const Slot& slot(SlotId id) const { return slots.at(id); }
+  std::optional<SlotId> find_slot(const std::string& name) const;
+  const Check* find_check(const std::string& id) const;
+  const StateDef* find_state(const std::string& name) const;
+};
+
+// ---- helpers ---------------------------------------------------------------
+
+inline uint64_t mask_of(unsigned width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }
+inline uint64_t range_mask(unsigned hi, unsigned lo) { return mask_of(hi - lo + 1) << lo; }
+
+ExprPtr make_const(uint64_t value, unsigned width);
+ExprPtr make_var(SlotId slot, unsigned width, Frame frame = Frame::Cur);
+ExprPtr make_extract(ExprPtr e, unsigned hi, unsigned lo);
+ExprPtr make_op(Op op, unsigned width, std::vector<ExprPtr> args);
+
+// Evaluates an expression with no Vars (and no Args); nullopt otherwise.
+std::optional<uint64_t> fold(const Expr& e);
+// Full evaluation with every slot known (values indexed by SlotId; `prev` may
+// be null when the expression does not read Frame::Prev).
+uint64_t evaluate(const Expr& e, const std::vector<uint64_t>& cur, const std::vector<uint64_t>* prev);
+
+// Slots an expression reads, added to `out` (sorted, unique).
+void collect_reads(const Expr& e, std::vector<SlotId>& out);
+bool reads_frame(const Expr& e, Frame f);
+
+// The expression in DSL syntax: `CR0.PG`, `EFER.LMA -> CR0.PG && CR4.PAE`.
+std::string print(const Model& m, const Expr& e);
+// A number as the spec and reports show it: hex with 0x, decimal for 1-bit.
+std::string format_value(uint64_t v, unsigned width);
+
+}  // namespace vcpuspec::ir

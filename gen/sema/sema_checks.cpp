@@ -1,0 +1,192 @@
+// Defs and checks: typing, ids, citations, scopes; the driver of the analyzer.
+#include <algorithm>
+
+#include "sema/sema.hpp"
+#include "sema/sema_impl.hpp"
+
+namespace vcpuspec::sema {
+
+namespace {
+const std::vector<std::string> kScopes = {"arch", "vmx", "svm"};
+}
+
+const ir::Def* Analyzer::resolve_def(const std::string& name, Loc loc) {
+  if (auto it = defs_.find(name); it != defs_.end()) {
+    used_defs_.insert(name);
+    return it->second;
+  }
+  auto it = def_decls_.find(name);
+  if (it == def_decls_.end()) {
+    std::vector<std::string> names = {"sext", "zext"};
+    for (auto& [n, _] : def_decls_) names.push_back(n);
+    diags_.error(loc, "unknown function '" + name + "'" + suggest(name, names));
+    return nullptr;
+  }
+  if (failed_defs_.count(name)) return nullptr;  // already reported
+  if (defs_in_progress_.count(name)) {
+    diags_.error(loc, "def '" + name + "' calls itself (directly or through other defs); defs cannot recurse");
+    return nullptr;
+  }
+  const ast::DefDecl& d = *it->second;
+  defs_in_progress_.insert(name);
+  auto def = std::make_unique<ir::Def>();
+  def->name = d.name;
+  def->doc = d.doc;
+  def->loc = d.loc;
+  Scope scope;
+  scope.def_params = &d.params;
+  bool ok = true;
+  std::set<std::string> seen;
+  for (const ast::DefParam& p : d.params) {
+    if (!seen.insert(p.name).second) {
+      diags_.error(p.loc, "duplicate parameter '" + p.name + "' of def '" + d.name + "'");
+      ok = false;
+    }
+    auto w = width_of(p.width, "parameter");
+    if (!w) ok = false;
+    def->params.push_back(ir::DefParam{p.name, w.value_or(64)});
+    scope.def_param_widths.push_back(w.value_or(64));
+  }
+  ir::ExprPtr body = ok ? type(*d.body, std::nullopt, scope) : nullptr;
+  defs_in_progress_.erase(name);
+  if (!body) {
+    failed_defs_.insert(name);
+    return nullptr;
+  }
+  def->body = body;
+  def->width = body->width;
+  ir::Def* raw = def.get();
+  model_->defs.push_back(std::move(def));
+  defs_[name] = raw;
+  used_defs_.insert(name);
+  return raw;
+}
+
+void Analyzer::analyze_defs() {
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::DefDecl& d : f.defs) {
+      if (d.name == "sext" || d.name == "zext") {
+        diags_.error(d.loc, "'" + d.name + "' is a built-in function and cannot be redefined");
+        continue;
+      }
+      if (def_decls_.count(d.name) && def_decls_[d.name] == &d && !defs_.count(d.name)) {
+        bool was_used = used_defs_.count(d.name) > 0;
+        resolve_def(d.name, d.loc);
+        if (!was_used) used_defs_.erase(d.name);  // declaring is not using
+      }
+    }
+  }
+}
+
+void Analyzer::analyze_checks() {
+  std::map<std::string, Loc> ids;
+  std::vector<std::pair<size_t, const ast::CheckDecl*>> with_overlaps;
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::CheckDecl& c : f.checks) {
+      ir::Check out;
+      out.id = c.id.str();
+      out.loc = c.id.loc;
+      out.text = c.text.value;
+      bool ok = true;
+      if (auto [it, fresh] = ids.emplace(out.id, c.id.loc); !fresh) {
+        diags_.error(c.id.loc, "duplicate check id '" + out.id + "' (first declared at line " +
+                                   std::to_string(it->second.line) + ")");
+        ok = false;
+      }
+      if (out.text.empty()) {
+        diags_.error(c.text.loc.valid() ? c.text.loc : c.id.loc, "check '" + out.id + "' has an empty description");
+        ok = false;
+      }
+      for (const ast::Text& t : c.cites) {
+        if (t.value.find_first_not_of(" \t") == std::string::npos) {
+          diags_.error(t.loc, "empty citation in check '" + out.id + "'");
+          ok = false;
+        }
+        out.cite += (out.cite.empty() ? "" : "; ") + t.value;
+      }
+      if (c.cites.empty()) {
+        diags_.error(c.id.loc, "check '" + out.id +
+                                   "' has no citation: add `cite \"SDM ...\"` naming the manual section or KVM source");
+        ok = false;
+      }
+      if (c.scopes.empty()) {
+        diags_.error(c.id.loc, "check '" + out.id + "' has no scope: add `scope arch`, `scope vmx` or `scope svm`");
+        ok = false;
+      } else {
+        if (c.scopes.size() > 1) {
+          diags_.error(c.scopes[1].loc, "check '" + out.id + "' has more than one scope");
+          ok = false;
+        }
+        out.scope = c.scopes[0].value;
+        if (std::find(kScopes.begin(), kScopes.end(), out.scope) == kScopes.end()) {
+          diags_.error(c.scopes[0].loc, "unknown scope '" + out.scope + "' (expected arch, vmx or svm)" +
+                                            suggest(out.scope, kScopes));
+          ok = false;
+        }
+      }
+      for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
+      Scope scope;
+      scope.in_check = true;
+      if (c.whens.size() > 1) {
+        diags_.error(c.whens[1]->loc, "check '" + out.id + "' has more than one `when`; combine them with &&");
+        ok = false;
+      }
+      if (!c.whens.empty()) {
+        out.when = type_bool(*c.whens[0], scope, "`when` condition");
+        if (!out.when) ok = false;
+      }
+      out.assertion = type_bool(*c.assertion, scope, "`assert` predicate");
+      if (!out.assertion) ok = false;
+      if (!ok) continue;
+      if (out.when) ir::collect_reads(*out.when, out.reads);
+      ir::collect_reads(*out.assertion, out.reads);
+      if (!c.overlaps.empty()) with_overlaps.emplace_back(model_->checks.size(), &c);
+      model_->checks.push_back(std::move(out));
+    }
+  }
+  for (auto& [index, decl] : with_overlaps) {
+    ir::Check& chk = model_->checks[index];
+    for (const ast::QName& q : decl->overlaps) {
+      std::string id = q.str();
+      if (!ids.count(id)) {
+        std::vector<std::string> known;
+        for (auto& [k, _] : ids) known.push_back(k);
+        diags_.error(q.loc, "unknown check '" + id + "' in `overlaps`" + suggest(id, known));
+        continue;
+      }
+      if (id == chk.id) {
+        diags_.error(q.loc, "check '" + id + "' cannot overlap itself");
+        continue;
+      }
+      chk.overlaps.push_back(id);
+    }
+  }
+}
+
+void Analyzer::warn_unused() {
+  for (auto& [name, decl] : def_decls_)
+    if (!used_defs_.count(name) && !failed_defs_.count(name)) diags_.warning(decl->loc, "def '" + name + "' is never used");
+  for (ir::SlotId id = 0; id < model_->slots.size(); ++id) {
+    const ir::Slot& s = model_->slot(id);
+    if (ir::is_state(s.kind) || used_slots_.count(id)) continue;
+    diags_.warning(s.loc, std::string(ir::slot_kind_name(s.kind)) + " '" + s.name +
+                              "' is never used by a check, state or def");
+  }
+}
+
+std::unique_ptr<ir::Model> Analyzer::run() {
+  declare_all();
+  analyze_defs();
+  analyze_checks();
+  analyze_states();
+  warn_unused();
+  if (diags_.has_errors()) return nullptr;
+  return std::move(model_);
+}
+
+std::unique_ptr<ir::Model> analyze(const std::vector<ast::SpecFile>& files, Diagnostics& diags) {
+  Analyzer a(files, diags);
+  return a.run();
+}
+
+}  // namespace vcpuspec::sema

@@ -1,0 +1,293 @@
+// Declarations: registers, MSRs, segments, descriptor tables and
+// configuration become slots; bitfields are laid out and checked.
+#include <algorithm>
+
+#include "sema/sema_impl.hpp"
+
+namespace vcpuspec::sema {
+
+namespace {
+
+std::string range_text(unsigned hi, unsigned lo) {
+  return hi == lo ? std::to_string(hi) : std::to_string(hi) + ":" + std::to_string(lo);
+}
+
+// Bits that two ranges share, as text ("5:3").
+std::string overlap_text(uint64_t both) {
+  unsigned hi = 63 - static_cast<unsigned>(__builtin_clzll(both));
+  unsigned lo = static_cast<unsigned>(__builtin_ctzll(both));
+  return range_text(hi, lo);
+}
+
+unsigned bits_for(uint64_t max) {
+  unsigned w = 1;
+  while (w < 64 && (max >> w) != 0) ++w;
+  return w;
+}
+
+}  // namespace
+
+Analyzer::Analyzer(const std::vector<ast::SpecFile>& files, Diagnostics& diags)
+    : files_(files), diags_(diags), model_(std::make_unique<ir::Model>()) {}
+
+bool Analyzer::claim_name(const std::string& name, Loc loc, const char* what) {
+  auto [it, fresh] = names_.emplace(name, loc);
+  if (!fresh) {
+    diags_.error(loc, std::string("duplicate ") + what + " '" + name + "' (first declared at line " +
+                          std::to_string(it->second.line) + ")");
+    return false;
+  }
+  return true;
+}
+
+std::optional<unsigned> Analyzer::width_of(const ast::Int& w, const char* what) {
+  if (w.overflow || w.value < 1 || w.value > 64) {
+    diags_.error(w.loc, std::string(what) + " width must be between 1 and 64 bits, not " + w.text);
+    return std::nullopt;
+  }
+  return static_cast<unsigned>(w.value);
+}
+
+void Analyzer::layout_fields(ir::Slot& slot, const std::vector<ast::FieldItem>& items) {
+  // Which bits each named field, reserved range or fixed-1 range claims, for overlap errors.
+  struct Claim {
+    uint64_t mask;
+    std::string what;
+  };
+  std::vector<Claim> claims;
+  std::set<std::string> seen;
+  for (const ast::FieldItem& it : items) {
+    for (const ast::BitRange& r : it.ranges) {
+      if (r.hi.overflow || r.lo.overflow || r.hi.value >= slot.width || r.lo.value >= slot.width) {
+        diags_.error(r.loc, "bit range " + r.hi.text + (r.hi.loc.col != r.lo.loc.col ? ":" + r.lo.text : "") +
+                                " is outside " + std::to_string(slot.width) + "-bit " + slot.name + " (bits " +
+                                std::to_string(slot.width - 1) + ":0)");
+        continue;
+      }
+      unsigned hi = static_cast<unsigned>(r.hi.value), lo = static_cast<unsigned>(r.lo.value);
+      if (hi < lo) {
+        diags_.error(r.loc, "bit range " + r.hi.text + ":" + r.lo.text + " is backwards: write the high bit first (" +
+                                r.lo.text + ":" + r.hi.text + ")");
+        continue;
+      }
+      uint64_t mask = ir::range_mask(hi, lo);
+      std::string what;
+      switch (it.kind) {
+        case ast::FieldItem::Kind::Named: case ast::FieldItem::Kind::Alias:
+          what = "field '" + it.name + "' (" + range_text(hi, lo) + ")";
+          break;
+        case ast::FieldItem::Kind::Reserved: what = "reserved bits " + range_text(hi, lo); break;
+        case ast::FieldItem::Kind::Fixed1: what = "fixed-1 bits " + range_text(hi, lo); break;
+      }
+      if (it.kind != ast::FieldItem::Kind::Alias) {
+        for (const Claim& c : claims) {
+          if (c.mask & mask) {
+            diags_.error(r.loc, (__builtin_popcountll(c.mask & mask) == 1 ? "bit " : "bits ") +
+                                    overlap_text(c.mask & mask) + " of " + slot.name + ": " + what + " overlaps " + c.what);
+            break;
+          }
+        }
+        claims.push_back(Claim{mask, what});
+      }
+      switch (it.kind) {
+        case ast::FieldItem::Kind::Named: case ast::FieldItem::Kind::Alias: {
+          if (!seen.insert(it.name).second) {
+            diags_.error(it.loc, "duplicate field '" + it.name + "' in " + slot.name);
+            break;
+          }
+          ir::BitField f;
+          f.name = it.name;
+          f.hi = hi;
+          f.lo = lo;
+          f.alias = it.kind == ast::FieldItem::Kind::Alias;
+          f.doc = it.doc;
+          f.loc = it.loc;
+          slot.fields.push_back(std::move(f));
+          break;
+        }
+        case ast::FieldItem::Kind::Reserved: slot.reserved_mask |= mask; break;
+        case ast::FieldItem::Kind::Fixed1: slot.fixed1_mask |= mask; break;
+      }
+    }
+  }
+}
+
+void Analyzer::declare_register(const ast::RegisterDecl& r) {
+  std::string name = r.name.str();
+  if (!claim_name(name, r.name.loc, r.is_msr ? "msr" : "register")) return;
+  auto width = width_of(r.width, r.is_msr ? "msr" : "register");
+  if (!width) return;
+  ir::Slot s;
+  s.name = name;
+  s.width = *width;
+  s.kind = r.is_msr ? ir::SlotKind::Msr : ir::SlotKind::Register;
+  s.doc = r.doc;
+  s.loc = r.name.loc;
+  if (r.msr_index) {
+    if (r.msr_index->overflow || r.msr_index->value > 0xFFFFFFFFULL) {
+      diags_.error(r.msr_index->loc, "MSR index " + r.msr_index->text + " does not fit in 32 bits");
+    } else {
+      s.msr_index = static_cast<uint32_t>(r.msr_index->value);
+      for (const ir::Slot& other : model_->slots) {
+        if (other.msr_index == s.msr_index) {
+          diags_.error(r.msr_index->loc, "MSR index " + r.msr_index->text + " is already used by " + other.name);
+          break;
+        }
+      }
+    }
+  }
+  layout_fields(s, r.fields);
+  model_->slot_by_name[name] = static_cast<ir::SlotId>(model_->slots.size());
+  model_->slots.push_back(std::move(s));
+}
+
+void Analyzer::declare_group(const ast::GroupDecl& g,
+                             const std::map<std::string, const ast::StructDecl*>& structs) {
+  auto it = structs.find(g.struct_name);
+  if (it == structs.end()) {
+    std::vector<std::string> names;
+    for (auto& [n, _] : structs) names.push_back(n);
+    diags_.error(g.struct_loc, "unknown struct '" + g.struct_name + "'" + suggest(g.struct_name, names));
+    return;
+  }
+  const ast::StructDecl& st = *it->second;
+  ir::SlotKind kind = g.kind == ast::GroupDecl::Kind::Segment ? ir::SlotKind::SegmentMember
+                                                              : ir::SlotKind::DtableMember;
+  for (const ast::QName& q : g.names) {
+    std::string gname = q.str();
+    if (!claim_name(gname, q.loc, g.kind == ast::GroupDecl::Kind::Segment ? "segment" : "dtable")) continue;
+    ir::Group group{gname, kind, {}};
+    for (const ast::MemberDecl& m : st.members) {
+      auto width = width_of(m.width, "struct member");
+      if (!width) continue;
+      ir::Slot s;
+      s.name = gname + "." + m.name;
+      s.width = *width;
+      s.kind = kind;
+      s.group = gname;
+      s.member = m.name;
+      s.doc = m.doc;
+      s.loc = q.loc;
+      layout_fields(s, m.fields);
+      names_.emplace(s.name, q.loc);
+      group.members.push_back(static_cast<ir::SlotId>(model_->slots.size()));
+      model_->slot_by_name[s.name] = group.members.back();
+      model_->slots.push_back(std::move(s));
+    }
+    model_->groups.push_back(std::move(group));
+  }
+}
+
+std::optional<uint64_t> Analyzer::default_of(const ast::ExprPtr& def, unsigned width, const std::string& name) {
+  if (!def) return std::nullopt;
+  Scope scope;
+  ir::ExprPtr e = type(*def, width, scope);
+  if (!e) return std::nullopt;
+  auto v = ir::fold(*e);
+  if (!v) {
+    diags_.error(def->loc, "default of '" + name + "' must be a constant");
+    return std::nullopt;
+  }
+  return v;
+}
+
+void Analyzer::declare_param(const ast::ParamDecl& p) {
+  std::string name = p.name.str();
+  if (!claim_name(name, p.name.loc, "param")) return;
+  ir::Slot s;
+  s.name = name;
+  s.kind = ir::SlotKind::Param;
+  s.doc = p.doc;
+  s.loc = p.name.loc;
+  if (p.ranged) {
+    if (p.lo.overflow || p.hi.overflow || p.lo.value > p.hi.value) {
+      diags_.error(p.lo.loc, "param range " + p.lo.text + ".." + p.hi.text + " is empty or too large");
+      return;
+    }
+    s.range = std::make_pair(p.lo.value, p.hi.value);
+    s.width = bits_for(p.hi.value);
+  } else {
+    auto w = width_of(p.width, "param");
+    if (!w) return;
+    s.width = *w;
+  }
+  // A ranged param's default is checked against the range, not the width.
+  s.default_value = default_of(p.def, s.range ? 64 : s.width, name);
+  if (s.default_value && s.range && (*s.default_value < s.range->first || *s.default_value > s.range->second)) {
+    diags_.error(p.def->loc, "default " + std::to_string(*s.default_value) + " of '" + name +
+                                 "' is outside its range " + p.lo.text + ".." + p.hi.text);
+    s.default_value.reset();
+  }
+  model_->slot_by_name[name] = static_cast<ir::SlotId>(model_->slots.size());
+  model_->slots.push_back(std::move(s));
+}
+
+void Analyzer::declare_feature(const ast::FeatureDecl& f) {
+  std::string name = f.name.str();
+  if (!claim_name(name, f.name.loc, "feature")) return;
+  ir::Slot s;
+  s.name = name;
+  s.kind = ir::SlotKind::Feature;
+  s.width = 1;
+  s.doc = f.doc;
+  s.loc = f.name.loc;
+  s.default_value = default_of(f.def, 1, name);
+  model_->slot_by_name[name] = static_cast<ir::SlotId>(model_->slots.size());
+  model_->slots.push_back(std::move(s));
+}
+
+void Analyzer::declare_control(const ast::ControlDecl& c) {
+  std::string name = c.name.str();
+  if (!claim_name(name, c.name.loc, "control")) return;
+  ir::Slot s;
+  s.name = name;
+  s.kind = ir::SlotKind::Control;
+  s.width = 1;
+  if (c.width) {
+    auto w = width_of(*c.width, "control");
+    if (!w) return;
+    s.width = *w;
+  }
+  s.doc = c.doc;
+  s.loc = c.name.loc;
+  s.default_value = default_of(c.def, s.width, name);
+  model_->slot_by_name[name] = static_cast<ir::SlotId>(model_->slots.size());
+  model_->slots.push_back(std::move(s));
+}
+
+void Analyzer::declare_all() {
+  std::map<std::string, const ast::StructDecl*> structs;
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::StructDecl& s : f.structs) {
+      if (!claim_name(s.name, s.loc, "struct")) continue;
+      structs[s.name] = &s;
+      std::set<std::string> members;
+      for (const ast::MemberDecl& m : s.members)
+        if (!members.insert(m.name).second) diags_.error(m.loc, "duplicate member '" + m.name + "' in struct " + s.name);
+    }
+  }
+  // Slots are numbered by kind, then in declaration order: registers, MSRs,
+  // segments, descriptor tables, then configuration. Reports list fields in
+  // this order, whatever file declared them.
+  for (bool msr : {false, true})
+    for (const ast::SpecFile& f : files_)
+      for (const ast::RegisterDecl& r : f.registers)
+        if (r.is_msr == msr) declare_register(r);
+  for (auto kind : {ast::GroupDecl::Kind::Segment, ast::GroupDecl::Kind::Dtable})
+    for (const ast::SpecFile& f : files_)
+      for (const ast::GroupDecl& g : f.groups)
+        if (g.kind == kind) declare_group(g, structs);
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::ParamDecl& p : f.params) declare_param(p);
+    for (const ast::FeatureDecl& x : f.features) declare_feature(x);
+    for (const ast::ControlDecl& c : f.controls) declare_control(c);
+  }
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::DefDecl& d : f.defs) {
+      if (!claim_name(d.name, d.loc, "def")) continue;
+      def_decls_[d.name] = &d;
+    }
+  }
+}
+
+}  // namespace vcpuspec::sema

@@ -1,0 +1,388 @@
+// Expression typing: resolves names, checks widths, inlines defs.
+// Integer literals take the width of what they meet (`CR0 == 0x10`).
+#include <algorithm>
+
+#include "sema/sema_impl.hpp"
+
+namespace vcpuspec::sema {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string Analyzer::suggest(const std::string& name, const std::vector<std::string>& candidates) const {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    size_t d = edit_distance(name, c);
+    if (d < best_d || (d == best_d && !best.empty() && c < best)) {
+      if (d < best_d) best_d = d;
+      best = c;
+    }
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+std::vector<std::string> Analyzer::all_names() const {
+  std::vector<std::string> out;
+  for (const auto& [n, _] : names_) out.push_back(n);
+  return out;
+}
+
+std::string Analyzer::describe(const ast::Expr& e) const {
+  switch (e.kind) {
+    case ast::Expr::Kind::Name: return "'" + e.name.str() + "'";
+    case ast::Expr::Kind::Int: return "literal " + e.literal.text;
+    case ast::Expr::Kind::Call: return "'" + e.callee + "(...)'";
+    default: return "the expression";
+  }
+}
+
+// Literals, and operators over literals only, have no width of their own.
+bool Analyzer::needs_hint(const ast::Expr& e) const {
+  switch (e.kind) {
+    case ast::Expr::Kind::Int: return true;
+    case ast::Expr::Kind::Unary: return e.op != "!" && needs_hint(*e.args[0]);
+    case ast::Expr::Kind::Binary: {
+      static const std::set<std::string> arith = {"+", "-", "&", "|", "^"};
+      if (arith.count(e.op)) return needs_hint(*e.args[0]) && needs_hint(*e.args[1]);
+      if (e.op == "<<" || e.op == ">>") return needs_hint(*e.args[0]);
+      return false;
+    }
+    case ast::Expr::Kind::Cond: return needs_hint(*e.args[1]) && needs_hint(*e.args[2]);
+    default: return false;
+  }
+}
+
+ir::ExprPtr Analyzer::type_literal(const ast::Int& lit, Loc loc, std::optional<unsigned> hint) {
+  if (lit.overflow) {
+    diags_.error(loc, "literal " + lit.text + " does not fit in 64 bits");
+    return nullptr;
+  }
+  unsigned width = hint.value_or(64);
+  if (width < 64 && (lit.value >> width) != 0) {
+    diags_.error(loc, "literal " + lit.text + " does not fit in " + std::to_string(width) +
+                          (width == 1 ? " bit (a boolean is 0 or 1)" : " bits"));
+    return nullptr;
+  }
+  auto e = std::const_pointer_cast<ir::Expr>(ir::make_const(lit.value, width));
+  e->loc = loc;
+  return e;
+}
+
+ir::ExprPtr Analyzer::type_bool(const ast::Expr& e, const Scope& scope, const char* what) {
+  ir::ExprPtr x = type(e, 1u, scope);
+  if (!x) return nullptr;
+  if (x->width != 1) {
+    diags_.error(e.loc, std::string(what) + " must be a boolean (1 bit), but " + describe(e) + " is " +
+                            std::to_string(x->width) + " bits (compare it, e.g. '!= 0')");
+    return nullptr;
+  }
+  return x;
+}
+
+bool Analyzer::same_width(const ir::ExprPtr& a, const ir::ExprPtr& b, const ast::Expr& ea, const ast::Expr& eb,
+                          Loc at) {
+  if (a->width == b->width) return true;
+  diags_.error(at, "width mismatch: " + describe(ea) + " is " + std::to_string(a->width) + " bits but " +
+                       describe(eb) + " is " + std::to_string(b->width) + " bits (use zext/sext or a slice)");
+  return false;
+}
+
+std::pair<ir::ExprPtr, ir::ExprPtr> Analyzer::type_pair(const ast::Expr& a, const ast::Expr& b, const Scope& scope,
+                                                        std::optional<unsigned> hint) {
+  ir::ExprPtr x, y;
+  if (needs_hint(a) && !needs_hint(b)) {
+    y = type(b, hint, scope);
+    if (!y) return {nullptr, nullptr};
+    x = type(a, y->width, scope);
+  } else {
+    x = type(a, hint, scope);
+    if (!x) {
+      type(b, hint, scope);  // still report errors on the other side
+      return {nullptr, nullptr};
+    }
+    y = type(b, needs_hint(b) ? std::optional<unsigned>(x->width) : hint, scope);
+  }
+  return {x, y};
+}
+
+ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
+  std::vector<std::string> parts = e.name.parts;
+  std::vector<Loc> locs = e.name.part_locs;
+  ir::Frame frame = ir::Frame::Cur;
+  if (scope.prev_name && parts.size() > 1 && parts[0] == *scope.prev_name) {
+    frame = ir::Frame::Prev;
+    parts.erase(parts.begin());
+    locs.erase(locs.begin());
+  } else if (parts[0] == "prev" && !scope.prev_name && parts.size() > 1) {
+    diags_.error(e.loc, "'prev' is only defined inside a parametric state such as 'state INIT(prev)'");
+    return nullptr;
+  }
+  if (scope.def_params && parts.size() == 1) {
+    for (size_t i = 0; i < scope.def_params->size(); ++i) {
+      if ((*scope.def_params)[i].name == parts[0]) {
+        auto a = std::make_shared<ir::Expr>();
+        a->op = ir::Op::Arg;
+        a->index = static_cast<unsigned>(i);
+        a->width = scope.def_param_widths[i];
+        a->loc = e.loc;
+        return a;
+      }
+    }
+  }
+  // The longest prefix that names a slot; what follows is a bitfield.
+  for (size_t k = parts.size(); k >= 1; --k) {
+    std::string name;
+    for (size_t i = 0; i < k; ++i) name += (i ? "." : "") + parts[i];
+    auto slot_id = model_->find_slot(name);
+    if (!slot_id) continue;
+    const ir::Slot& slot = model_->slot(*slot_id);
+    if (frame == ir::Frame::Prev && !ir::is_state(slot.kind)) {
+      diags_.error(e.loc, "'" + name + "' is configuration, not state: it has no previous value");
+      return nullptr;
+    }
+    used_slots_.insert(*slot_id);
+    auto var = std::const_pointer_cast<ir::Expr>(ir::make_var(*slot_id, slot.width, frame));
+    var->loc = e.loc;
+    if (k == parts.size()) return var;
+    if (k + 1 < parts.size()) {
+      diags_.error(locs[k + 1], "'" + name + "." + parts[k] + "' is a bitfield; it has no '" + parts[k + 1] + "'");
+      return nullptr;
+    }
+    const ir::BitField* f = slot.field(parts[k]);
+    if (!f) {
+      std::vector<std::string> names;
+      for (const ir::BitField& bf : slot.fields) names.push_back(bf.name);
+      diags_.error(locs[k], std::string(ir::slot_kind_name(slot.kind)) + " '" + name + "' has no field '" + parts[k] +
+                                "'" + suggest(parts[k], names));
+      return nullptr;
+    }
+    auto x = std::const_pointer_cast<ir::Expr>(ir::make_extract(var, f->hi, f->lo));
+    x->loc = e.loc;
+    return x;
+  }
+  // A whole segment or descriptor table is not a value.
+  std::string full = e.name.str();
+  std::string head = parts[0];
+  for (const ir::Group& g : model_->groups) {
+    if (g.name == head || g.name == full) {
+      std::string members;
+      for (ir::SlotId m : g.members) members += (members.empty() ? "" : ", ") + model_->slot(m).member;
+      if (parts.size() >= 2) {
+        diags_.error(locs[1], "'" + g.name + "' has no member '" + parts[1] + "' (members: " + members + ")");
+      } else {
+        diags_.error(e.loc, "'" + g.name + "' is a " +
+                                (g.kind == ir::SlotKind::SegmentMember ? "segment" : "descriptor table") +
+                                "; name one of its members: " + members);
+      }
+      return nullptr;
+    }
+  }
+  if (def_decls_.count(full)) {
+    diags_.error(e.loc, "'" + full + "' is a def; call it: " + full + "(...)");
+    return nullptr;
+  }
+  std::vector<std::string> candidates = all_names();
+  if (scope.def_params)
+    for (const ast::DefParam& p : *scope.def_params) candidates.push_back(p.name);
+  diags_.error(e.loc, "unknown name '" + full + "'" + suggest(full, candidates));
+  return nullptr;
+}
+
+namespace {
+
+// Replaces Arg(i) in a def body by the actual arguments.
+ir::ExprPtr substitute(const ir::ExprPtr& e, const std::vector<ir::ExprPtr>& actuals) {
+  if (e->op == ir::Op::Arg) return actuals.at(e->index);
+  if (e->args.empty() && !e->body) return e;
+  auto copy = std::make_shared<ir::Expr>(*e);
+  for (ir::ExprPtr& a : copy->args) a = substitute(a, actuals);
+  if (copy->body) copy->body = substitute(copy->body, actuals);
+  return copy;
+}
+
+}  // namespace
+
+ir::ExprPtr Analyzer::type_call(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope) {
+  if (e.callee == "sext" || e.callee == "zext") {
+    if (e.args.size() != 2 || e.args[1]->kind != ast::Expr::Kind::Int) {
+      diags_.error(e.loc, e.callee + " takes a value and a literal width: " + e.callee + "(x, 64)");
+      return nullptr;
+    }
+    ir::ExprPtr x = type(*e.args[0], std::nullopt, scope);
+    if (!x) return nullptr;
+    const ast::Int& w = e.args[1]->literal;
+    if (w.overflow || w.value < x->width || w.value > 64) {
+      diags_.error(e.args[1]->loc, e.callee + " width " + w.text + " must be between the value's width (" +
+                                       std::to_string(x->width) + ") and 64");
+      return nullptr;
+    }
+    auto r = std::const_pointer_cast<ir::Expr>(
+        ir::make_op(e.callee == "sext" ? ir::Op::Sext : ir::Op::Zext, static_cast<unsigned>(w.value), {x}));
+    r->loc = e.loc;
+    return r;
+  }
+  (void)hint;
+  const ir::Def* def = resolve_def(e.callee, e.loc);
+  if (!def) {
+    for (const auto& a : e.args) type(*a, std::nullopt, scope);
+    return nullptr;
+  }
+  if (e.args.size() != def->params.size()) {
+    diags_.error(e.loc, "'" + def->name + "' takes " + std::to_string(def->params.size()) + " argument" +
+                            (def->params.size() == 1 ? "" : "s") + ", not " + std::to_string(e.args.size()));
+    return nullptr;
+  }
+  std::vector<ir::ExprPtr> actuals;
+  bool ok = true;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    unsigned want = def->params[i].width;
+    ir::ExprPtr a = type(*e.args[i], want, scope);
+    if (!a) { ok = false; continue; }
+    if (a->width != want) {
+      diags_.error(e.args[i]->loc, "width mismatch: argument '" + def->params[i].name + "' of '" + def->name +
+                                       "' is " + std::to_string(want) + " bits but " + describe(*e.args[i]) + " is " +
+                                       std::to_string(a->width) + " bits");
+      ok = false;
+    }
+    actuals.push_back(a);
+  }
+  if (!ok || !def->body) return nullptr;
+  auto call = std::make_shared<ir::Expr>();
+  call->op = ir::Op::Call;
+  call->width = def->width;
+  call->def = def;
+  call->args = actuals;
+  call->body = substitute(def->body, actuals);
+  call->loc = e.loc;
+  return call;
+}
+
+ir::ExprPtr Analyzer::type_binary(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope) {
+  const std::string& op = e.op;
+  const ast::Expr& ea = *e.args[0];
+  const ast::Expr& eb = *e.args[1];
+  auto done = [&](ir::Op o, unsigned w, ir::ExprPtr a, ir::ExprPtr b) {
+    auto r = std::const_pointer_cast<ir::Expr>(ir::make_op(o, w, {std::move(a), std::move(b)}));
+    r->loc = e.loc;
+    return r;
+  };
+  if (op == "&&" || op == "||" || op == "->") {
+    ir::ExprPtr a = type_bool(ea, scope, ("left operand of '" + op + "'").c_str());
+    ir::ExprPtr b = type_bool(eb, scope, ("right operand of '" + op + "'").c_str());
+    if (!a || !b) return nullptr;
+    return done(op == "&&" ? ir::Op::LAnd : op == "||" ? ir::Op::LOr : ir::Op::Implies, 1, a, b);
+  }
+  if (op == "<<" || op == ">>") {
+    ir::ExprPtr a = type(ea, hint, scope);
+    if (!a) return nullptr;
+    ir::ExprPtr b = type(eb, needs_hint(eb) ? std::optional<unsigned>(64) : std::nullopt, scope);
+    if (!b) return nullptr;
+    return done(op == "<<" ? ir::Op::Shl : ir::Op::Lshr, a->width, a, b);
+  }
+  static const std::map<std::string, ir::Op> compare = {{"==", ir::Op::Eq}, {"!=", ir::Op::Ne},
+                                                        {"<", ir::Op::Ult}, {"<=", ir::Op::Ule},
+                                                        {">", ir::Op::Ugt}, {">=", ir::Op::Uge}};
+  if (auto it = compare.find(op); it != compare.end()) {
+    auto [a, b] = type_pair(ea, eb, scope);
+    if (!a || !b || !same_width(a, b, ea, eb, e.op_loc)) return nullptr;
+    return done(it->second, 1, a, b);
+  }
+  static const std::map<std::string, ir::Op> arith = {
+      {"&", ir::Op::BAnd}, {"|", ir::Op::BOr}, {"^", ir::Op::BXor}, {"+", ir::Op::Add}, {"-", ir::Op::Sub}};
+  if (auto it = arith.find(op); it != arith.end()) {
+    auto [a, b] = type_pair(ea, eb, scope, hint);
+    if (!a || !b || !same_width(a, b, ea, eb, e.op_loc)) return nullptr;
+    return done(it->second, a->width, a, b);
+  }
+  diags_.error(e.op_loc, "unknown operator '" + op + "'");
+  return nullptr;
+}
+
+ir::ExprPtr Analyzer::type(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope) {
+  switch (e.kind) {
+    case ast::Expr::Kind::Int: return type_literal(e.literal, e.loc, hint);
+    case ast::Expr::Kind::Bool: {
+      auto c = std::const_pointer_cast<ir::Expr>(ir::make_const(e.literal.value, 1));
+      c->loc = e.loc;
+      return c;
+    }
+    case ast::Expr::Kind::Name: return type_name(e, scope);
+    case ast::Expr::Kind::Call: return type_call(e, hint, scope);
+    case ast::Expr::Kind::Slice: {
+      ir::ExprPtr x = type(*e.args[0], std::nullopt, scope);
+      if (!x) return nullptr;
+      if (e.hi.overflow || e.lo.overflow || e.hi.value >= x->width) {
+        diags_.error(e.op_loc, "slice [" + e.hi.text + (e.has_lo ? ":" + e.lo.text : "") + "] is outside " +
+                                   describe(*e.args[0]) + " (" + std::to_string(x->width) + " bits)");
+        return nullptr;
+      }
+      if (e.hi.value < e.lo.value) {
+        diags_.error(e.op_loc, "slice [" + e.hi.text + ":" + e.lo.text + "] is backwards: write the high bit first");
+        return nullptr;
+      }
+      auto r = std::const_pointer_cast<ir::Expr>(
+          ir::make_extract(x, static_cast<unsigned>(e.hi.value), static_cast<unsigned>(e.lo.value)));
+      if (r != x) r->loc = e.loc;
+      return r;
+    }
+    case ast::Expr::Kind::Unary: {
+      if (e.op == "!") {
+        ir::ExprPtr x = type_bool(*e.args[0], scope, "operand of '!'");
+        if (!x) return nullptr;
+        auto r = std::const_pointer_cast<ir::Expr>(ir::make_op(ir::Op::LNot, 1, {x}));
+        r->loc = e.loc;
+        return r;
+      }
+      ir::ExprPtr x = type(*e.args[0], hint, scope);
+      if (!x) return nullptr;
+      auto r = std::const_pointer_cast<ir::Expr>(ir::make_op(e.op == "~" ? ir::Op::BNot : ir::Op::Neg, x->width, {x}));
+      r->loc = e.loc;
+      return r;
+    }
+    case ast::Expr::Kind::Binary: return type_binary(e, hint, scope);
+    case ast::Expr::Kind::In: {
+      // The first member with a width of its own fixes the width of the rest.
+      size_t anchor = 0;
+      for (size_t i = 0; i < e.args.size(); ++i)
+        if (!needs_hint(*e.args[i])) { anchor = i; break; }
+      ir::ExprPtr first = type(*e.args[anchor], std::nullopt, scope);
+      if (!first) return nullptr;
+      std::vector<ir::ExprPtr> items(e.args.size());
+      items[anchor] = first;
+      bool ok = true;
+      for (size_t i = 0; i < e.args.size(); ++i) {
+        if (i == anchor) continue;
+        items[i] = type(*e.args[i], first->width, scope);
+        if (!items[i] || !same_width(first, items[i], *e.args[anchor], *e.args[i], e.args[i]->loc))
+          ok = false;
+      }
+      if (!ok) return nullptr;
+      auto r = std::const_pointer_cast<ir::Expr>(ir::make_op(ir::Op::In, 1, items));
+      r->loc = e.loc;
+      return r;
+    }
+    case ast::Expr::Kind::Cond: {
+      ir::ExprPtr c = type_bool(*e.args[0], scope, "condition of '?:'");
+      auto [a, b] = type_pair(*e.args[1], *e.args[2], scope, hint);
+      if (!c || !a || !b || !same_width(a, b, *e.args[1], *e.args[2], e.args[2]->loc)) return nullptr;
+      auto r = std::const_pointer_cast<ir::Expr>(ir::make_op(ir::Op::Ite, a->width, {c, a, b}));
+      r->loc = e.loc;
+      return r;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace vcpuspec::sema

@@ -1,0 +1,93 @@
+// Internal to gen/sema: the analyzer's state, shared by its .cpp files.
+#pragma once
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ast/ast.hpp"
+#include "ir/ir.hpp"
+#include "support/diagnostics.hpp"
+
+namespace vcpuspec::sema {
+
+// What a name may refer to where an expression is typed.
+struct Scope {
+  const std::vector<ast::DefParam>* def_params = nullptr;  // inside a def body
+  std::vector<unsigned> def_param_widths;
+  std::optional<std::string> prev_name;  // inside INIT(prev)
+  bool in_check = false;
+};
+
+// A resolved assignment target: bits hi:lo of one slot.
+struct LValue {
+  ir::SlotId slot;
+  unsigned hi, lo;
+  std::string text;
+};
+
+class Analyzer {
+ public:
+  Analyzer(const std::vector<ast::SpecFile>& files, Diagnostics& diags);
+  std::unique_ptr<ir::Model> run();
+
+ private:
+  // declarations (sema_decls.cpp)
+  void declare_all();
+  void declare_register(const ast::RegisterDecl& r);
+  void declare_group(const ast::GroupDecl& g, const std::map<std::string, const ast::StructDecl*>& structs);
+  void declare_param(const ast::ParamDecl& p);
+  void declare_feature(const ast::FeatureDecl& f);
+  void declare_control(const ast::ControlDecl& c);
+  bool claim_name(const std::string& name, Loc loc, const char* what);
+  std::optional<unsigned> width_of(const ast::Int& w, const char* what);
+  void layout_fields(ir::Slot& slot, const std::vector<ast::FieldItem>& items);
+  std::optional<uint64_t> default_of(const ast::ExprPtr& def, unsigned width, const std::string& name);
+
+  // expressions (sema_expr.cpp)
+ public:
+  ir::ExprPtr type(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope);
+ private:
+  ir::ExprPtr type_bool(const ast::Expr& e, const Scope& scope, const char* what);
+  ir::ExprPtr type_name(const ast::Expr& e, const Scope& scope);
+  ir::ExprPtr type_call(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope);
+  ir::ExprPtr type_binary(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope);
+  ir::ExprPtr type_literal(const ast::Int& lit, Loc loc, std::optional<unsigned> hint);
+  bool needs_hint(const ast::Expr& e) const;
+  std::pair<ir::ExprPtr, ir::ExprPtr> type_pair(const ast::Expr& a, const ast::Expr& b, const Scope& scope,
+                                                std::optional<unsigned> hint = std::nullopt);
+  bool same_width(const ir::ExprPtr& a, const ir::ExprPtr& b, const ast::Expr& ea, const ast::Expr& eb, Loc at);
+  const ir::Def* resolve_def(const std::string& name, Loc loc);
+  std::string describe(const ast::Expr& e) const;
+  std::string suggest(const std::string& name, const std::vector<std::string>& candidates) const;
+  std::vector<std::string> all_names() const;
+
+  // checks and states (sema_checks.cpp, sema_states.cpp)
+  void analyze_defs();
+  void analyze_checks();
+  void analyze_states();
+  void analyze_state(const ast::StateDecl& s, std::set<std::string>& visiting);
+  std::optional<LValue> resolve_lvalue(const ast::QName& q, bool allow_group, ir::SlotId* group_first);
+  void warn_unused();
+
+  const std::vector<ast::SpecFile>& files_;
+  Diagnostics& diags_;
+  std::unique_ptr<ir::Model> model_;
+
+  std::map<std::string, Loc> names_;  // every declared name, for duplicates
+  std::map<std::string, const ast::DefDecl*> def_decls_;
+  std::map<std::string, ir::Def*> defs_;
+  std::set<std::string> defs_in_progress_;
+  std::set<std::string> failed_defs_;
+  std::set<std::string> used_defs_;
+  std::set<ir::SlotId> used_slots_;
+  std::map<std::string, const ast::StateDecl*> state_decls_;
+  std::map<std::string, size_t> state_index_;  // name -> index in model_->states
+  std::set<std::string> cyclic_states_;
+};
+
+// Levenshtein distance, for "did you mean" hints.
+size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace vcpuspec::sema

@@ -1,0 +1,367 @@
+// States: RESET and INIT(prev). Each state slot gets pieces (bits hi:lo = an
+// expression); `like` inherits, later items override inherited bits, and a
+// state must say something about every state slot.
+#include <algorithm>
+
+#include "sema/sema_impl.hpp"
+
+namespace vcpuspec::sema {
+
+namespace {
+
+std::string bits_text(uint64_t mask) {
+  // Lists maximal runs of set bits, high to low: "63:32, 28:19".
+  std::string out;
+  int bit = 63;
+  while (bit >= 0) {
+    if (!((mask >> bit) & 1)) { --bit; continue; }
+    int hi = bit;
+    while (bit >= 0 && ((mask >> bit) & 1)) --bit;
+    int lo = bit + 1;
+    out += (out.empty() ? "" : ", ") + (hi == lo ? std::to_string(hi) : std::to_string(hi) + ":" + std::to_string(lo));
+  }
+  return out;
+}
+
+// Removes bits `mask` from the inherited pieces of `init`, splitting pieces
+// that are only partly overridden.
+void drop_bits(ir::SlotInit& init, uint64_t mask) {
+  std::vector<ir::Piece> kept;
+  for (ir::Piece& p : init.pieces) {
+    uint64_t left = p.mask() & ~mask;
+    if (left == p.mask()) { kept.push_back(p); continue; }
+    // Keep each maximal run of surviving bits as its own piece.
+    int bit = static_cast<int>(p.hi);
+    while (bit >= static_cast<int>(p.lo)) {
+      if (!((left >> bit) & 1)) { --bit; continue; }
+      unsigned hi = static_cast<unsigned>(bit);
+      while (bit >= static_cast<int>(p.lo) && ((left >> bit) & 1)) --bit;
+      unsigned lo = static_cast<unsigned>(bit + 1);
+      ir::Piece q = p;
+      q.hi = hi;
+      q.lo = lo;
+      q.value = ir::make_extract(p.value, hi - p.lo, lo - p.lo);
+      kept.push_back(std::move(q));
+    }
+  }
+  init.pieces = std::move(kept);
+}
+
+void sort_pieces(ir::SlotInit& init) {
+  std::sort(init.pieces.begin(), init.pieces.end(), [](const ir::Piece& a, const ir::Piece& b) { return a.hi > b.hi; });
+}
+
+// Whether `e` reads slot `id` of the current frame.
+bool reads_state_now(const ir::Expr& e, ir::SlotId id) {
+  if (e.op == ir::Op::Var) return e.slot == id && e.frame == ir::Frame::Cur;
+  if (e.op == ir::Op::Call) return reads_state_now(*e.body, id);
+  for (const ir::ExprPtr& a : e.args)
+    if (reads_state_now(*a, id)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<LValue> Analyzer::resolve_lvalue(const ast::QName& q, bool allow_group, ir::SlotId* group_first) {
+  std::string full = q.str();
+  for (size_t k = q.parts.size(); k >= 1; --k) {
+    std::string name;
+    for (size_t i = 0; i < k; ++i) name += (i ? "." : "") + q.parts[i];
+    auto id = model_->find_slot(name);
+    if (!id) continue;
+    const ir::Slot& s = model_->slot(*id);
+    if (!ir::is_state(s.kind)) {
+      diags_.error(q.loc, "'" + name + "' is a " + ir::slot_kind_name(s.kind) +
+                              ", not vCPU state: states cannot assign it");
+      return std::nullopt;
+    }
+    if (k == q.parts.size()) return LValue{*id, s.width - 1, 0, name};
+    if (k + 1 < q.parts.size()) {
+      diags_.error(q.part_locs[k + 1], "'" + name + "." + q.parts[k] + "' is a bitfield; it has no '" +
+                                           q.parts[k + 1] + "'");
+      return std::nullopt;
+    }
+    const ir::BitField* f = s.field(q.parts[k]);
+    if (!f) {
+      std::vector<std::string> names;
+      for (const ir::BitField& bf : s.fields) names.push_back(bf.name);
+      diags_.error(q.part_locs[k], std::string(ir::slot_kind_name(s.kind)) + " '" + name + "' has no field '" +
+                                       q.parts[k] + "'" + suggest(q.parts[k], names));
+      return std::nullopt;
+    }
+    return LValue{*id, f->hi, f->lo, full};
+  }
+  for (const ir::Group& g : model_->groups) {
+    if (g.name != full) continue;
+    if (allow_group && group_first) {
+      *group_first = g.members.front();
+      return LValue{g.members.front(), 0, 0, "group"};
+    }
+    diags_.error(q.loc, "'" + full + "' is a segment or descriptor table; assign its members with " + full +
+                            " = { sel ..., base ... }");
+    return std::nullopt;
+  }
+  if (q.parts[0] == "prev" || q.parts.size() > 1) {
+    // `prev.X = ...`, or a dotted name that is no slot
+  }
+  diags_.error(q.loc, "unknown state field '" + full + "'" + suggest(full, all_names()));
+  return std::nullopt;
+}
+
+void Analyzer::analyze_states() {
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::StateDecl& s : f.states) {
+      if (!claim_name(s.name, s.loc, "state")) continue;
+      state_decls_[s.name] = &s;
+    }
+  }
+  std::set<std::string> visiting;
+  for (const ast::SpecFile& f : files_)
+    for (const ast::StateDecl& s : f.states)
+      if (state_decls_.count(s.name) && state_decls_[s.name] == &s) analyze_state(s, visiting);
+  // Keep the model's states in declaration order, whatever order `like` forced.
+  std::vector<ir::StateDef> ordered;
+  for (const ast::SpecFile& f : files_)
+    for (const ast::StateDecl& s : f.states)
+      if (auto it = state_index_.find(s.name); it != state_index_.end() && state_decls_[s.name] == &s)
+        ordered.push_back(model_->states[it->second]);
+  model_->states = std::move(ordered);
+}
+
+void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& visiting) {
+  if (state_index_.count(s.name)) return;
+  if (!visiting.insert(s.name).second) {
+    diags_.error(s.loc, "state '" + s.name + "' inherits from itself through `like`");
+    // Every state on the cycle is broken; report the cycle once.
+    for (const std::string& v : visiting) cyclic_states_.insert(v);
+    return;
+  }
+  ir::StateDef st;
+  st.name = s.name;
+  st.prev_name = s.prev_name;
+  st.doc = s.doc;
+  st.loc = s.loc;
+  if (s.cite) st.cite = s.cite->value;
+  else diags_.error(s.loc, "state '" + s.name + "' has no citation: add `cite \"SDM Table 9-1; ...\"` after its name");
+  st.init.resize(model_->slots.size());
+  // Bits this state's own items assigned, per slot, with where.
+  std::vector<std::vector<std::pair<uint64_t, Loc>>> own(model_->slots.size());
+  // Slots some item named, even if the item had an error: no second
+  // "does not define" error for them.
+  std::vector<bool> named(model_->slots.size(), false);
+  bool like_failed = false;
+  Scope scope;
+  scope.prev_name = s.prev_name;
+  if (s.prev_name && s.prev_name->find('.') != std::string::npos) {
+    diags_.error(s.prev_loc, "previous-state name must be a plain identifier");
+  }
+
+  auto add_piece = [&](const LValue& lv, ir::ExprPtr value, const std::optional<ast::Text>& cite, Loc loc) {
+    const ir::Slot& slot = model_->slot(lv.slot);
+    named[lv.slot] = true;
+    // A state is a function of configuration and the previous state only.
+    std::vector<ir::SlotId> reads;
+    ir::collect_reads(*value, reads);
+    for (ir::SlotId r : reads) {
+      if (ir::is_state(model_->slot(r).kind) && ir::reads_frame(*value, ir::Frame::Cur) &&
+          reads_state_now(*value, r)) {
+        diags_.error(loc, "the value of " + slot.name + " reads '" + model_->slot(r).name +
+                              "' of the state being defined; a state can read configuration and " +
+                              (s.prev_name ? "'" + *s.prev_name + "." + model_->slot(r).name + "'" : "a previous state"));
+        return;
+      }
+    }
+    uint64_t mask = ir::range_mask(lv.hi, lv.lo);
+    for (auto& [m, where] : own[lv.slot]) {
+      if (m & mask) {
+        bool one = __builtin_popcountll(m & mask) == 1;
+        diags_.error(loc, (one ? "bit " : "bits ") + bits_text(m & mask) + " of " + slot.name +
+                              (one ? " is" : " are") + " already set by this state at line " +
+                              std::to_string(where.line));
+        return;
+      }
+    }
+    own[lv.slot].emplace_back(mask, loc);
+    // Constant values must respect reserved (must-be-0) and fixed-1 bits.
+    if (auto v = ir::fold(*value)) {
+      uint64_t placed = (*v << lv.lo) & mask;
+      if (uint64_t bad = placed & slot.reserved_mask) {
+        diags_.error(loc, "assigns 1 to reserved bit" + std::string(__builtin_popcountll(bad) > 1 ? "s " : " ") +
+                              bits_text(bad) + " of " + slot.name + " (value " +
+                              ir::format_value(*v, value->width) + ")");
+        return;
+      }
+      if (uint64_t bad = ~placed & slot.fixed1_mask & mask) {
+        diags_.error(loc, "assigns 0 to fixed-1 bit" + std::string(__builtin_popcountll(bad) > 1 ? "s " : " ") +
+                              bits_text(bad) + " of " + slot.name + " (value " +
+                              ir::format_value(*v, value->width) + ")");
+        return;
+      }
+    }
+    if (!st.init[lv.slot]) st.init[lv.slot] = ir::SlotInit{};
+    ir::SlotInit& init = *st.init[lv.slot];
+    drop_bits(init, mask);
+    init.pieces.push_back(ir::Piece{lv.hi, lv.lo, std::move(value), cite ? cite->value : "", loc});
+    sort_pieces(init);
+  };
+
+  for (size_t i = 0; i < s.items.size(); ++i) {
+    const ast::StateItem& item = s.items[i];
+    switch (item.kind) {
+      case ast::StateItem::Kind::Like: {
+        if (i != 0) {
+          diags_.error(item.loc, "`like` must be the first item of a state");
+          like_failed = true;
+          break;
+        }
+        auto it = state_decls_.find(item.like_name);
+        if (it == state_decls_.end()) {
+          std::vector<std::string> names;
+          for (auto& [n, _] : state_decls_) names.push_back(n);
+          diags_.error(item.loc, "unknown state '" + item.like_name + "'" + suggest(item.like_name, names));
+          like_failed = true;
+          break;
+        }
+        analyze_state(*it->second, visiting);
+        auto idx = state_index_.find(item.like_name);
+        if (idx == state_index_.end() || cyclic_states_.count(item.like_name)) {  // the base had errors, or a cycle
+          like_failed = true;
+          break;
+        }
+        const ir::StateDef& base = model_->states[idx->second];
+        if (base.parametric()) {
+          diags_.error(item.loc, "`like " + item.like_name + "`: a state can only be like a non-parametric state");
+          like_failed = true;
+          break;
+        }
+        st.init = base.init;
+        break;
+      }
+      case ast::StateItem::Kind::Keep:
+      case ast::StateItem::Kind::Unspecified: {
+        bool keep = item.kind == ast::StateItem::Kind::Keep;
+        if (keep && !s.prev_name) {
+          diags_.error(item.loc, "`keep` needs a previous state: declare it as `state " + s.name + "(prev)`");
+          for (const ast::QName& q : item.targets) {
+            ir::SlotId first = 0;
+            if (auto lv = resolve_lvalue(q, true, &first)) named[lv->slot] = true;
+          }
+          break;
+        }
+        for (const ast::QName& q : item.targets) {
+          ir::SlotId first = 0;
+          auto lv = resolve_lvalue(q, true, &first);
+          if (!lv) continue;
+          named[lv->slot] = true;
+          std::vector<LValue> targets;
+          if (lv->text == "group") {
+            for (const ir::Group& g : model_->groups)
+              if (g.members.front() == first)
+                for (ir::SlotId m : g.members) targets.push_back(LValue{m, model_->slot(m).width - 1, 0, ""});
+          } else {
+            targets.push_back(*lv);
+          }
+          for (const LValue& t : targets) {
+            if (keep) {
+              ir::ExprPtr prev = ir::make_var(t.slot, model_->slot(t.slot).width, ir::Frame::Prev);
+              add_piece(t, ir::make_extract(prev, t.hi, t.lo), item.cite, q.loc);
+            } else {
+              if (!st.init[t.slot]) st.init[t.slot] = ir::SlotInit{};
+              drop_bits(*st.init[t.slot], ir::range_mask(t.hi, t.lo));
+              st.init[t.slot]->unspecified = true;
+            }
+          }
+        }
+        break;
+      }
+      case ast::StateItem::Kind::Assign: {
+        auto lv = resolve_lvalue(item.targets[0], false, nullptr);
+        if (!lv) {
+          type(*item.value, std::nullopt, scope);
+          break;
+        }
+        named[lv->slot] = true;
+        unsigned w = lv->hi - lv->lo + 1;
+        ir::ExprPtr v = type(*item.value, w, scope);
+        if (!v) break;
+        if (v->width != w) {
+          diags_.error(item.value->loc, "width mismatch: '" + item.targets[0].str() + "' is " + std::to_string(w) +
+                                            " bits but " + describe(*item.value) + " is " + std::to_string(v->width) +
+                                            " bits");
+          break;
+        }
+        add_piece(*lv, v, item.cite, item.loc);
+        break;
+      }
+      case ast::StateItem::Kind::StructAssign: {
+        const ast::QName& q = item.targets[0];
+        const ir::Group* group = nullptr;
+        for (const ir::Group& g : model_->groups)
+          if (g.name == q.str()) group = &g;
+        if (!group) {
+          diags_.error(q.loc, "'" + q.str() + "' is not a segment or descriptor table; `= { ... }` assigns those");
+          break;
+        }
+        for (const ast::MemberInit& mi : item.members) {
+          ast::QName full = mi.member;
+          full.parts.insert(full.parts.begin(), group->name);
+          full.part_locs.insert(full.part_locs.begin(), mi.member.loc);
+          full.loc = mi.member.loc;
+          auto lv = resolve_lvalue(full, false, nullptr);
+          if (!lv) continue;
+          named[lv->slot] = true;
+          unsigned w = lv->hi - lv->lo + 1;
+          ir::ExprPtr v = type(*mi.value, w, scope);
+          if (!v) continue;
+          if (v->width != w) {
+            diags_.error(mi.value->loc, "width mismatch: '" + full.str() + "' is " + std::to_string(w) +
+                                            " bits but " + describe(*mi.value) + " is " + std::to_string(v->width) +
+                                            " bits");
+            continue;
+          }
+          add_piece(*lv, v, item.cite, mi.member.loc);
+        }
+        break;
+      }
+    }
+  }
+  // Bits left free that are reserved (must be 0) or fixed to 1 take that
+  // value: no state of any CPU has them otherwise.
+  for (ir::SlotId id = 0; id < model_->slots.size(); ++id) {
+    const ir::Slot& slot = model_->slot(id);
+    auto& init = st.init[id];
+    if (!ir::is_state(slot.kind) || !init) continue;
+    uint64_t free = ~init->care_mask() & ir::mask_of(slot.width);
+    for (uint64_t fixed : {free & slot.reserved_mask, free & slot.fixed1_mask}) {
+      for (int bit = 63; bit >= 0;) {
+        if (!((fixed >> bit) & 1)) { --bit; continue; }
+        unsigned hi = static_cast<unsigned>(bit);
+        while (bit >= 0 && ((fixed >> bit) & 1)) --bit;
+        unsigned lo = static_cast<unsigned>(bit + 1);
+        uint64_t ones = (slot.fixed1_mask >> lo) & ir::mask_of(hi - lo + 1);
+        init->pieces.push_back(ir::Piece{hi, lo, ir::make_const(ones, hi - lo + 1), "reserved bits", slot.loc});
+      }
+    }
+    sort_pieces(*init);
+  }
+  // Completeness: every vCPU state slot is defined, kept, or declared free.
+  std::vector<std::string> missing;
+  for (ir::SlotId id = 0; id < model_->slots.size(); ++id) {
+    if (!ir::is_state(model_->slot(id).kind)) continue;
+    const auto& init = st.init[id];
+    if (named[id]) continue;
+    if (!init || (init->pieces.empty() && !init->unspecified)) missing.push_back(model_->slot(id).name);
+  }
+  if (!missing.empty() && !like_failed) {
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 12; ++i) list += (i ? ", " : "") + missing[i];
+    if (missing.size() > 12) list += ", ... (" + std::to_string(missing.size()) + " in all)";
+    diags_.error(s.loc, "state '" + s.name + "' does not define " + list +
+                            ": assign, keep or mark each as `unspecified`");
+  }
+  visiting.erase(s.name);
+  state_index_[s.name] = model_->states.size();
+  model_->states.push_back(std::move(st));
+}
+
+}  // namespace vcpuspec::sema

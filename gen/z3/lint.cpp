@@ -1,0 +1,164 @@
+#include "z3/lint.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "z3/encode.hpp"
+#include "z3/prove.hpp"
+#include "z3/solve.hpp"
+
+namespace vcpuspec::smt {
+
+bool LintReport::has_errors() const {
+  for (const LintFinding& f : findings)
+    if (f.severity != LintFinding::Severity::Info && f.rule != "unknown") return true;
+  return false;
+}
+
+bool LintReport::has_unknown() const {
+  for (const LintFinding& f : findings)
+    if (f.rule == "unknown") return true;
+  return false;
+}
+
+namespace {
+
+// Both directions of an `overlaps` declaration count.
+bool declared_overlap(const ir::Model& m, const std::string& a, const std::string& b) {
+  const ir::Check* ca = m.find_check(a);
+  const ir::Check* cb = m.find_check(b);
+  auto has = [](const ir::Check* c, const std::string& id) {
+    return c && std::find(c->overlaps.begin(), c->overlaps.end(), id) != c->overlaps.end();
+  };
+  return has(ca, b) || has(cb, a);
+}
+
+}  // namespace
+
+LintReport lint(const ir::Model& model, const LintOptions& opts) {
+  LintReport report;
+  z3::context ctx;
+  Encoder enc(ctx, model);
+  z3::expr axioms = enc.config_axioms();
+  Valuation s = enc.state_vars("s");
+
+  auto add = [&](LintFinding::Severity sev, const ir::Check& c, std::string rule, std::string msg) {
+    report.findings.push_back(LintFinding{sev, c.id, std::move(rule), std::move(msg), c.loc});
+  };
+  auto unknown = [&](const ir::Check& c, const std::string& what, const std::string& reason) {
+    add(LintFinding::Severity::Warning, c, "unknown", "check '" + c.id + "': " + what + ": Z3 returned unknown (" +
+                                                          reason + ")");
+  };
+
+  for (const ir::Check& c : model.checks) {
+    CheckLint cl;
+    cl.id = c.id;
+    z3::expr applies = c.when ? enc.pred(*c.when, s) : ctx.bool_val(true);
+    z3::expr passes = enc.pred(*c.assertion, s);
+    std::string reason;
+
+    {
+      z3::solver sv = make_solver(ctx, opts.limits);
+      sv.add(axioms && applies);
+      auto r = check(sv, reason);
+      if (r == z3::unsat) add(LintFinding::Severity::Error, c, "never-applies",
+                              "check '" + c.id + "' never applies: its `when` condition is unsatisfiable");
+      if (r == z3::unknown) unknown(c, "does it ever apply", reason);
+    }
+    {
+      z3::solver sv = make_solver(ctx, opts.limits);
+      sv.add(axioms && applies && passes);
+      auto r = check(sv, reason);
+      cl.can_pass = r == z3::sat ? Outcome::Proved : r == z3::unsat ? Outcome::Failed : Outcome::Unknown;
+      if (r == z3::unsat) add(LintFinding::Severity::Error, c, "never-passes",
+                              "check '" + c.id + "' can never pass where it applies");
+      if (r == z3::unknown) unknown(c, "can it pass", reason);
+    }
+    {
+      z3::solver sv = make_solver(ctx, opts.limits);
+      sv.add(axioms && applies && !passes);
+      auto r = check(sv, reason);
+      cl.can_fail = r == z3::sat ? Outcome::Proved : r == z3::unsat ? Outcome::Failed : Outcome::Unknown;
+      if (r == z3::unsat) add(LintFinding::Severity::Error, c, "never-fails",
+                              "check '" + c.id + "' can never fail: its predicate is always true (vacuous)");
+      if (r == z3::unknown) unknown(c, "can it fail", reason);
+    }
+    // Implied by the others: no state violates only this check.
+    if (cl.can_fail == Outcome::Proved) {
+      z3::solver sv = make_solver(ctx, opts.limits);
+      sv.add(axioms && !enc.holds(c, s));
+      z3::expr_vector lits(ctx);
+      std::vector<const ir::Check*> others;
+      for (const ir::Check& d : model.checks) {
+        if (&d == &c || !applies_in(d.scope, c.scope)) continue;
+        z3::expr lit = ctx.bool_const(("use!" + d.id).c_str());
+        sv.add(z3::implies(lit, enc.holds(d, s)));
+        lits.push_back(lit);
+        others.push_back(&d);
+      }
+      auto r = check(sv, lits, reason);
+      if (r == z3::unknown) unknown(c, "is it implied by other checks", reason);
+      if (r == z3::unsat) {
+        // Shrink the core until every member is needed.
+        z3::expr_vector core = sv.unsat_core();
+        std::vector<z3::expr> keep;
+        for (unsigned k = 0; k < core.size(); ++k) keep.push_back(core[k]);
+        for (size_t i = 0; i < keep.size();) {
+          z3::expr_vector trial(ctx);
+          for (size_t j = 0; j < keep.size(); ++j)
+            if (j != i) trial.push_back(keep[j]);
+          std::string why;
+          if (check(sv, trial, why) == z3::unsat) keep.erase(keep.begin() + static_cast<long>(i));
+          else ++i;
+        }
+        for (const z3::expr& k : keep) {
+          std::string name = k.decl().name().str().substr(4);
+          cl.implied_by.push_back(name);
+        }
+        std::sort(cl.implied_by.begin(), cl.implied_by.end());
+        cl.implied_declared = std::all_of(cl.implied_by.begin(), cl.implied_by.end(), [&](const std::string& d) {
+          return declared_overlap(model, c.id, d);
+        });
+        std::string list;
+        for (const std::string& d : cl.implied_by) list += (list.empty() ? "" : ", ") + d;
+        if (cl.implied_declared)
+          add(LintFinding::Severity::Info, c, "implied",
+              "check '" + c.id + "' is implied by " + list + " (declared with `overlaps`)");
+        else
+          add(LintFinding::Severity::Warning, c, "implied",
+              "check '" + c.id + "' is implied by " + list +
+                  ": no state fails it alone; remove it or declare `overlaps " + list + "`");
+      }
+    }
+    // A declared overlap must be real: some state fails both.
+    for (const std::string& d : c.overlaps) {
+      const ir::Check* other = model.find_check(d);
+      if (!other) continue;
+      z3::solver sv = make_solver(ctx, opts.limits);
+      sv.add(axioms && !enc.holds(c, s) && !enc.holds(*other, s));
+      auto r = check(sv, reason);
+      if (r == z3::unsat)
+        add(LintFinding::Severity::Warning, c, "overlap-unused",
+            "check '" + c.id + "' declares `overlaps " + d + "` but no state fails both");
+    }
+    report.checks.push_back(std::move(cl));
+  }
+
+  ProveOptions po;
+  po.limits = opts.limits;
+  report.states = prove_states(model, po);
+  for (const Obligation& ob : report.states) {
+    const ir::StateDef* def = model.find_state(ob.state);
+    Loc loc = def ? def->loc : Loc{};
+    if (ob.outcome == Outcome::Failed)
+      report.findings.push_back(LintFinding{LintFinding::Severity::Error, ob.check, "state",
+                                            "not proved: " + ob.text + (ob.reason.empty() ? "" : " (" + ob.reason + ")"),
+                                            loc});
+    if (ob.outcome == Outcome::Unknown)
+      report.findings.push_back(LintFinding{LintFinding::Severity::Warning, ob.check, "unknown",
+                                            "unknown: " + ob.text + " (" + ob.reason + ")", loc});
+  }
+  return report;
+}
+
+}  // namespace vcpuspec::smt

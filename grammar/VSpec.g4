@@ -1,0 +1,117 @@
+// VSpec: the vcpuspec specification language.
+// Syntax only; every rule about names, widths and bits lives in gen/sema.
+// docs/dsl.md describes the language; spec/ is the real spec written in it.
+grammar VSpec;
+
+spec : decl* EOF ;
+
+decl
+  : registerDecl
+  | msrDecl
+  | structDecl
+  | groupDecl
+  | paramDecl
+  | featureDecl
+  | controlDecl
+  | defDecl
+  | checkDecl
+  | stateDecl
+  ;
+
+// ---- declarations of state -------------------------------------------------
+
+registerDecl : 'register' qname ':' INT doc? body ;
+msrDecl      : 'msr' qname INT ':' INT doc? body ;
+body         : fieldBlock | ';' ;
+fieldBlock   : '{' fieldItem* '}' ;
+fieldItem
+  : IDENT bitRange doc? ';'                             # namedField
+  | 'alias' IDENT bitRange doc? ';'                     # aliasField
+  | 'reserved' bitRange (',' bitRange)* ';'             # reservedBits
+  | 'fixed1' bitRange (',' bitRange)* ';'               # fixedOneBits
+  ;
+bitRange : INT (':' INT)? ;
+
+// A struct is a layout shared by several registers (segments, descriptor tables).
+structDecl : 'struct' IDENT doc? '{' memberDecl* '}' ;
+memberDecl : IDENT ':' INT doc? body ;
+groupDecl  : kind=('segment' | 'dtable') qname (',' qname)* ':' IDENT doc? ';' ;
+
+// ---- configuration -------------------------------------------------------------
+
+paramDecl   : 'param' qname ':' paramType ('=' expr)? doc? ';' ;
+paramType   : INT                # paramWidth
+            | INT '..' INT       # paramRange
+            ;
+featureDecl : 'feature' qname ('=' expr)? doc? ';' ;
+controlDecl : 'control' qname (':' INT)? ('=' expr)? doc? ';' ;
+
+// ---- predicates ------------------------------------------------------------------
+
+defDecl   : 'def' IDENT '(' (defParam (',' defParam)*)? ')' doc? '=' expr ';' ;
+defParam  : IDENT ':' INT ;
+
+checkDecl   : 'check' qname STRING checkClause* 'assert' expr ';' ;
+checkClause
+  : 'cite' STRING                      # citeClause
+  | 'scope' IDENT                      # scopeClause
+  | 'when' expr                        # whenClause
+  | 'overlaps' qname (',' qname)*      # overlapsClause
+  | 'note' STRING                      # noteClause
+  ;
+
+// ---- reset states ------------------------------------------------------------------
+
+stateDecl : 'state' IDENT ('(' IDENT ')')? doc? ('cite' STRING)? '{' stateItem* '}' ;
+stateItem
+  : 'like' IDENT ';'                                   # likeItem
+  | 'keep' qname (',' qname)* itemCite? ';'            # keepItem
+  | 'unspecified' qname (',' qname)* itemCite? ';'     # unspecifiedItem
+  | qname '=' expr itemCite? ';'                       # assignItem
+  | qname '=' '{' memberInit (',' memberInit)* '}' itemCite? ';'  # structItem
+  ;
+memberInit : qname expr ;
+itemCite   : 'cite' STRING ;
+
+// ---- expressions ---------------------------------------------------------------------
+// Precedence follows Rust, not C: bit operators bind tighter than comparisons,
+// so `CR0 & 0x1 == 0` means `(CR0 & 0x1) == 0`.
+
+expr
+  : primary                                                   # primaryExpr
+  | expr '[' INT (':' INT)? ']'                               # sliceExpr
+  | op=('!' | '~' | '-') expr                                 # unaryExpr
+  | expr op=('+' | '-') expr                                  # addExpr
+  | expr op=('<<' | '>>') expr                                # shiftExpr
+  | expr '&' expr                                             # bitAndExpr
+  | expr '^' expr                                             # bitXorExpr
+  | expr '|' expr                                             # bitOrExpr
+  | expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') expr      # compareExpr
+  | expr 'in' '{' expr (',' expr)* '}'                        # inExpr
+  | expr '&&' expr                                            # andExpr
+  | expr '||' expr                                            # orExpr
+  | <assoc=right> expr '->' expr                              # impliesExpr
+  | <assoc=right> expr '?' expr ':' expr                      # condExpr
+  ;
+
+primary
+  : INT                                       # intLit
+  | ('true' | 'false')                        # boolLit
+  | IDENT '(' (expr (',' expr)*)? ')'         # callExpr
+  | qname                                     # nameExpr
+  | '(' expr ')'                              # parenExpr
+  ;
+
+qname : IDENT ('.' IDENT)* ;
+doc   : STRING ;
+
+// ---- lexer ---------------------------------------------------------------------------
+
+INT     : '0x' [0-9a-fA-F_]+ | '0b' [01_]+ | [0-9] [0-9_]* ;
+IDENT   : [A-Za-z_] [A-Za-z0-9_]* ;
+STRING  : '"' ( '\\' . | ~["\\\r\n] )* '"' ;
+LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
+BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+WS      : [ \t\r\n]+ -> skip ;
+// Anything else is one bad character: the parser reports it with its position.
+ERRCHAR : . ;

@@ -1,0 +1,221 @@
+// The vcpuspec binary as users run it: exit codes, outputs, errors.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/helpers.hpp"
+
+using namespace vcpuspec;
+using test::run_cli;
+
+namespace {
+const std::string kReset = "docs/examples/kvm_reset_bsp.json";
+const std::string kBroken = "docs/examples/stale_lma_after_init.json";
+}  // namespace
+
+TEST_CASE("cli: prove proves the RESET/INIT obligations", "[cli]") {
+  auto r = run_cli({"prove"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("proved  RESET satisfies every architectural check"));
+  CHECK_THAT(r.out, Catch::Contains("INIT(INIT(s)) = INIT(s)"));
+  CHECK_THAT(r.out, Catch::Contains(" 0 failed, 0 unknown"));
+  auto j = nlohmann::json::parse(run_cli({"prove", "--json"}).out);
+  CHECK(j["schema"] == "vcpuspec.prove/1");
+  CHECK(j["obligations"].size() > 50);
+  for (auto& ob : j["obligations"]) CHECK(ob["outcome"] == "proved");
+}
+
+TEST_CASE("cli: prove finds a broken spec and prints a counterexample table", "[cli]") {
+  std::string dir = "/tmp/vcpuspec_test_broken_spec";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(test::source_dir() + "/spec/arch", dir);
+  std::string reset = test::read_text(dir + "/reset.vspec");
+  auto at = reset.find("CR0.NW = prev.CR0.NW;");
+  REQUIRE(at != std::string::npos);
+  reset.replace(at, 21, "CR0.NW = 1;");
+  { std::ofstream(dir + "/reset.vspec") << reset; }
+  auto r = run_cli({"prove", dir});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("FAILED  INIT(prev) satisfies ARCH.CR0.NW_NEEDS_CD for every legal prev"));
+  CHECK_THAT(r.out, Catch::Contains("counterexample:"));
+  CHECK_THAT(r.out, Catch::Contains("INIT  CR0    0x20000010"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli: lint of the shipped spec is clean", "[cli]") {
+  auto r = run_cli({"lint"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("0 errors, 0 warnings"));
+  auto j = nlohmann::json::parse(run_cli({"lint", "--json"}).out);
+  CHECK(j["schema"] == "vcpuspec.lint/1");
+  for (auto& c : j["checks"]) {
+    CHECK(c["can_pass"] == true);
+    CHECK(c["can_fail"] == true);
+  }
+}
+
+TEST_CASE("cli: lint flags a redundant check and a vacuous one", "[cli]") {
+  std::string path = "/tmp/vcpuspec_test_lint.vspec";
+  {
+    std::ofstream out(path);
+    out << "register CR0 : 64 { PE 0; NW 29; CD 30; PG 31; }\n"
+           "check A.NW \"nw needs cd\" cite \"c\" scope arch assert CR0.NW -> CR0.CD;\n"
+           "check A.NW2 \"same again\" cite \"c\" scope arch assert !(CR0.NW && !CR0.CD);\n"
+           "check A.TAUT \"always true\" cite \"c\" scope arch assert CR0.PE || !CR0.PE;\n"
+           "check A.NEVER \"never applies\" cite \"c\" scope arch when CR0.PG && !CR0.PG assert CR0.PE;\n";
+  }
+  auto r = run_cli({"lint", path});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("check 'A.NW' is implied by A.NW2"));
+  CHECK_THAT(r.out, Catch::Contains("check 'A.TAUT' can never fail"));
+  CHECK_THAT(r.out, Catch::Contains("check 'A.NEVER' never applies"));
+  CHECK_THAT(r.out, Catch::Contains(path + ":2:7: warning:"));
+}
+
+TEST_CASE("cli: check a real KVM RESET state: clean, equal to RESET", "[cli]") {
+  auto r = run_cli({"check", kReset, "--expect", "reset"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("checks: 0 fail, 0 unknown, 30 pass"));
+  CHECK_THAT(r.out, Catch::Contains("expect RESET: equal"));
+  CHECK(r.err.empty());
+}
+
+TEST_CASE("cli: check a broken state: each finding names check, field, value, expected, citation", "[cli]") {
+  auto r = run_cli({"check", kBroken, "--expect", "init"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("FAIL    ARCH.LM.CONSISTENT: EFER.LMA equals EFER.LME && CR0.PG"));
+  CHECK_THAT(r.out, Catch::Contains("EFER.LMA = 1, expected == (EFER.LME && CR0.PG) = 0"));
+  CHECK_THAT(r.out, Catch::Contains("CR4.PAE = 0, expected 1 (required because EFER.LMA)"));
+  CHECK_THAT(r.out, Catch::Contains("cite: SDM Vol.3 9.8.5"));
+  CHECK_THAT(r.out, Catch::Contains("MISMATCH INIT GDTR.base = 0xfffffe0000001000, expected 0"));
+  CHECK_THAT(r.out, Catch::Contains("MISMATCH INIT EFER = 0x500, expected 0"));
+  // Fields the input does not show are never reported as equal.
+  CHECK_THAT(r.out, Catch::Contains("not compared (not in the input): RAX"));
+  auto j = nlohmann::json::parse(run_cli({"check", kBroken, "--expect", "init", "--json"}).out);
+  CHECK(j["schema"] == "vcpuspec.check/1");
+  CHECK(j["exit_code"] == 1);
+  bool found = false;
+  for (auto& c : j["inputs"][0]["checks"]) {
+    if (c["id"] != "ARCH.CR4.PAE_IN_LM") continue;
+    found = true;
+    CHECK(c["verdict"] == "fail");
+    CHECK(c["facts"][0]["field"] == "CR4.PAE");
+    CHECK(c["facts"][0]["value"] == "0");
+    CHECK(c["facts"][0]["expected"] == "1");
+    CHECK(c["cite"].get<std::string>().find("SDM") != std::string::npos);
+  }
+  CHECK(found);
+}
+
+TEST_CASE("cli: missing inputs give unknown, never pass (exit 4)", "[cli]") {
+  auto r = run_cli({"check", "-"}, R"({"state": {"CR0": "0x60000010"}})");
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.out, Catch::Contains("UNKNOWN ARCH.CR4.PAE_IN_LM"));
+  CHECK_THAT(r.out, Catch::Contains("not decidable without: CR4, EFER"));
+  CHECK_THAT(r.out, Catch::Contains("== <stdin>"));
+  // --set fills configuration the dump lacks and the report says so.
+  auto s = run_cli({"check", "-", "--set", "cpu.maxphyaddr=39", "--check", "ARCH.CR3.PA"},
+                   R"({"state": {"CR3": "0x8000000000"}})");
+  CHECK(s.exit_code == 1);
+  CHECK_THAT(s.out, Catch::Contains("set: cpu.maxphyaddr=0x27"));
+  CHECK_THAT(s.out, Catch::Contains("FAIL    ARCH.CR3.PA"));
+}
+
+TEST_CASE("cli: --expect init infers configuration and accepts any legal prev", "[cli]") {
+  auto r = run_cli({"check", "-", "--expect", "init", "--check", "ARCH.CR0.ET"},
+                   R"({"state": {"CR0": "0x40000010", "APIC_BASE": "0xfee00900", "RDX": "0x600"}})");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("expect INIT: equal"));
+  CHECK_THAT(r.out, Catch::Contains("decided with Z3"));
+  auto bad = run_cli({"check", "-", "--expect", "init", "--check", "ARCH.CR0.ET"},
+                     R"({"state": {"CR0": "0x20000010"}})");
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.out, Catch::Contains("MISMATCH INIT CR0 = 0x20000010, expected one of {"));
+}
+
+TEST_CASE("cli: bad inputs are one positioned error, exit 3, no results", "[cli]") {
+  struct Case {
+    std::string stdin_text;
+    std::string error;
+  } cases[] = {
+      {"", "<stdin>: error: empty input"},
+      {"CR0=0x10", "<stdin>:1:1: error: cannot detect the input format"},
+      {"{\"state\": {\"CR0\": \"0x1\",}}", "<stdin>:1:25: error: invalid JSON: expected a quoted key"},
+      {"{\"state\": {\"CR0\": \"0xZZ\"}}", "<stdin>:1:19: error: \"CR0\": '0xZZ' is not a non-negative integer"},
+      {"{\"state\": {\"CS\": {\"sel\": \"0x10000\"}}}", "<stdin>:1:26: error: \"CS.sel\": value 0x10000 does not fit"},
+      {"{\"state\": {\"XCR1\": 0}}", "<stdin>:1:12: error: unknown state field \"XCR1\" (did you mean 'XCR0'?)"},
+      {std::string("{\"source\": \"\xff\"}"), "<stdin>:1:13: error: invalid JSON: invalid UTF-8"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.stdin_text);
+    auto r = run_cli({"check", "-"}, c.stdin_text);
+    CHECK(r.exit_code == 3);
+    CHECK(r.out.empty());
+    CHECK(r.err.rfind(c.error, 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  auto missing = run_cli({"check", "/nonexistent/state.json"});
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.err, Catch::Contains("/nonexistent/state.json: error: cannot read: No such file or directory"));
+}
+
+TEST_CASE("cli: usage errors exit 2 with one line", "[cli]") {
+  std::vector<std::vector<std::string>> cases = {
+      {},
+      {"frobnicate"},
+      {"check"},
+      {"check", kReset, "--bogus"},
+      {"check", kReset, "--expect", "sleep"},
+      {"check", kReset, "--before", kReset},
+      {"check", kReset, "--set", "cpu.maxphyaddr=99"},
+      {"check", kReset, "--set", "CR0=1"},
+      {"check", kReset, "--set", "nonsense"},
+      {"check", kReset, "--flavor", "arm"},
+      {"check", kReset, "--format", "qemu"},
+      {"check", kReset, "--check", "ARCH.NOPE"},
+      {"explain", "ARCH.NOPE"},
+      {"prove", "--state", "SLEEP"},
+  };
+  for (const auto& args : cases) {
+    std::string shown;
+    for (const auto& a : args) shown += a + " ";
+    INFO(shown);
+    auto r = run_cli(args);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.rfind("vcpuspec: error: ", 0) == 0);
+  }
+}
+
+TEST_CASE("cli: a bad spec gives file:line:col diagnostics and exit 3", "[cli]") {
+  auto r = run_cli({"lint", "tests/golden/diagnostics/unknown_field.vspec"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind("tests/golden/diagnostics/unknown_field.vspec:3:14: error: register 'CR0' has no field 'PGX'", 0) == 0);
+  auto p = run_cli({"prove", "tests/golden/diagnostics/many_errors.vspec"});
+  CHECK(p.exit_code == 3);
+  CHECK(std::count(p.err.begin(), p.err.end(), '^') >= 4);  // several errors, one run
+}
+
+TEST_CASE("cli: a Z3 query over its resource limit is unknown, never proved (exit 4)", "[cli]") {
+  auto r = run_cli({"prove", "--rlimit", "1"});
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.out, Catch::Contains("UNKNOWN"));
+  CHECK_THAT(r.out, Catch::Contains("0 proved"));
+  auto l = run_cli({"lint", "--rlimit", "1"});
+  CHECK(l.exit_code == 4);
+}
+
+TEST_CASE("cli: explain shows text, predicate and citation", "[cli]") {
+  auto r = run_cli({"explain", "ARCH.LM.CONSISTENT"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("assert:    EFER.LMA == (EFER.LME && CR0.PG)"));
+  CHECK_THAT(r.out, Catch::Contains("cite:      SDM Vol.3 9.8.5"));
+  auto l = run_cli({"explain", "--list", "--scope", "arch"});
+  CHECK(l.exit_code == 0);
+  CHECK(std::count(l.out.begin(), l.out.end(), '\n') == 60);  // 30 checks, two lines each
+}

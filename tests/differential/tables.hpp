@@ -1,0 +1,24 @@
+// A generated checker's tables and the model of the spec it came from, so a
+// differential test can run over any generated checker: the x86 spec's, and
+// the operator spec's (tests/data/specs/ops).
+#pragma once
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "front/load.hpp"
+#include "runtime/check.hpp"
+
+namespace vcpuspec::test {
+
+struct Tables {
+  std::span<const rt::SlotInfo> slots;
+  std::span<const rt::CheckInfo> checks;
+  std::span<const rt::StateInfo> states;
+  const ir::Model* model = nullptr;
+};
+
+Tables x86_tables();
+Tables ops_tables();
+
+}  // namespace vcpuspec::test

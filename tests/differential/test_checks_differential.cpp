@@ -1,0 +1,91 @@
+// The generated C++ checker, the Z3 lowering and the IR's reference
+// evaluator must agree on every check for every state: boundary states and
+// random ones, at least 100,000 in all.
+#include <catch2/catch.hpp>
+
+#include "differential/state_gen.hpp"
+#include "differential/tables.hpp"
+#include "support/helpers.hpp"
+#include "z3/ground_eval.hpp"
+
+using namespace vcpuspec;
+
+namespace {
+
+rt::State to_state(const std::vector<uint64_t>& v) {
+  rt::State s(v.size());
+  for (size_t i = 0; i < v.size(); ++i) s.set(i, v[i]);
+  return s;
+}
+
+std::string describe(const ir::Model& m, const std::vector<uint64_t>& v, const ir::Check& c) {
+  std::string s;
+  for (ir::SlotId id : c.reads) s += " " + m.slot(id).name + "=" + ir::format_value(v[id], m.slot(id).width);
+  return s;
+}
+
+}  // namespace
+
+namespace {
+
+// Runs `count` states through the three evaluators; returns the summary.
+void differential(const test::Tables& t, uint64_t seed, size_t target, size_t min_boundary) {
+  const ir::Model& m = *t.model;
+  REQUIRE(m.slots.size() == t.slots.size());
+  REQUIRE(m.checks.size() == t.checks.size());
+  for (size_t i = 0; i < m.checks.size(); ++i) REQUIRE(m.checks[i].id == t.checks[i].id);
+  for (size_t i = 0; i < m.slots.size(); ++i) REQUIRE(m.slots[i].name == t.slots[i].name);
+
+  test::StateGen gen(m, seed);
+  smt::GroundEvaluator z3eval(m);
+  std::vector<std::vector<uint64_t>> states = gen.boundary();
+  const size_t boundary = states.size();
+  for (unsigned k = 0; states.size() < target; ++k) states.push_back(gen.random(k));
+
+  size_t disagreements = 0, fails_seen = 0, passes_seen = 0;
+  std::vector<size_t> fails_per_check(m.checks.size()), passes_per_check(m.checks.size());
+  std::string first;
+  for (const std::vector<uint64_t>& v : states) {
+    rt::State s = to_state(v);
+    std::vector<bool> z = z3eval.checks(v);
+    for (size_t i = 0; i < m.checks.size(); ++i) {
+      const ir::Check& c = m.checks[i];
+      rt::Verdict g = t.checks[i].eval(s);
+      bool ir_when = !c.when || ir::evaluate(*c.when, v, nullptr);
+      bool ir_ok = ir::evaluate(*c.assertion, v, nullptr);
+      bool ir_holds = !ir_when || ir_ok;
+      bool gen_holds = g == rt::Verdict::Pass || g == rt::Verdict::NotApplicable;
+      bool gen_consistent = g != rt::Verdict::Unknown && (g == rt::Verdict::NotApplicable) == !ir_when;
+      if (gen_holds != z[i] || ir_holds != z[i] || !gen_consistent) {
+        if (disagreements++ < 5)
+          first += c.id + ": generated " + rt::verdict_name(g) + ", Z3 " + (z[i] ? "holds" : "fails") + ", IR " +
+                   (ir_holds ? "holds" : "fails") + " on" + describe(m, v, c) + "\n";
+      }
+      if (z[i]) { ++passes_seen; ++passes_per_check[i]; }
+      else { ++fails_seen; ++fails_per_check[i]; }
+    }
+  }
+  INFO(first);
+  CHECK(disagreements == 0);
+  CHECK(states.size() >= target);
+  CHECK(boundary > min_boundary);
+  // The corpus exercises both outcomes of every check, or the test proves little.
+  for (size_t i = 0; i < m.checks.size(); ++i) {
+    INFO(m.checks[i].id);
+    CHECK(fails_per_check[i] > 0);
+    CHECK(passes_per_check[i] > 0);
+  }
+  WARN("differential: " << states.size() << " states (" << boundary << " boundary), " << m.checks.size()
+                        << " checks, " << passes_seen << " holds, " << fails_seen << " fails, " << disagreements
+                        << " disagreements");
+}
+
+}  // namespace
+
+TEST_CASE("generated checker, Z3 and the IR evaluator agree on 100,000+ states", "[differential]") {
+  differential(test::x86_tables(), 0x5eed0001, 100000, 5000);
+}
+
+TEST_CASE("the same three agree on every operator (synthetic spec)", "[differential]") {
+  differential(test::ops_tables(), 0x5eed0006, 30000, 500);
+}
