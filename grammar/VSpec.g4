@@ -16,6 +16,11 @@ decl
   | defDecl
   | checkDecl
   | stateDecl
+  | varDecl
+  | eventDecl
+  | opDecl
+  | flowDecl
+  | propertyDecl
   ;
 
 // ---- declarations of state -------------------------------------------------
@@ -72,6 +77,56 @@ stateItem
   ;
 memberInit : qname expr ;
 itemCite   : 'cite' STRING ;
+
+// ---- the hypervisor model: variables, events, operations, flows -------------------
+// Architectural registers above are the guest-visible view (what KVM_GET_SREGS
+// returns); `var` declares hypervisor-internal state (VMCS/VMCB fields, caches).
+
+varDecl   : 'var' qname ':' typeRef ('=' expr)? doc? ';' ;
+typeRef   : INT          # widthType
+          | 'bool'       # boolType
+          | IDENT        # layoutType
+          ;
+eventDecl : 'event' qname (',' qname)* doc? ';' ;
+
+opDecl    : 'op' qname '(' (formal (',' formal)*)? ')' doc? ('cite' STRING)* block ;
+formal    : IDENT ':' typeRef ;
+flowDecl  : 'flow' qname '(' (formal (',' formal)*)? ')' doc? flowClause* block ;
+flowClause
+  : 'cite' STRING                      # flowCite
+  | 'scope' IDENT                      # flowScope
+  | 'kernel' STRING                    # flowKernel
+  ;
+
+block : '{' stmt* '}' ;
+stmt
+  : 'let' IDENT '=' expr ';'                                        # letStmt
+  | qname ':=' expr ';'                                             # assignStmt
+  | qname ':=' '{' memberInit (',' memberInit)* '}' ';'             # structAssignStmt
+  | ifStmt                                                          # ifStatement
+  | 'emit' qname ';'                                                # emitStmt
+  | 'assume' expr ';'                                               # assumeStmt
+  | qname '(' (expr (',' expr)*)? ')' ';'                           # callStmt
+  ;
+ifStmt : 'if' expr block ('else' (block | ifStmt))? ;
+
+// ---- properties of flows ---------------------------------------------------------------
+
+propertyDecl : 'property' qname STRING propClause* propForm ';' ;
+propClause
+  : 'cite' STRING                      # propCite
+  | 'patch' STRING                     # propPatch
+  | 'scope' IDENT                      # propScope
+  | 'when' expr                        # propWhen
+  | 'note' STRING                      # propNote
+  ;
+propForm
+  : 'always' expr                                          # alwaysForm
+  | 'at' 'event' qname ':' expr                            # atEventForm
+  | 'finally' 'in' IDENT ('except' qname (',' qname)*)?    # finallyInForm
+  | 'finally' expr                                         # finallyForm
+  | 'order' qname 'before' qname                           # orderForm
+  ;
 
 // ---- expressions ---------------------------------------------------------------------
 // Precedence follows Rust, not C: bit operators bind tighter than comparisons,

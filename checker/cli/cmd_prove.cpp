@@ -1,11 +1,17 @@
 // vcpuspec prove / vcpuspec lint: Z3 over the spec.
+#include <fnmatch.h>
+
+#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/spec_source.hpp"
+#include "report/flow_report.hpp"
 #include "report/prove_report.hpp"
+#include "ir/flow.hpp"
+#include "z3/flow_prove.hpp"
 #include "z3/lint.hpp"
 #include "z3/prove.hpp"
 
@@ -22,6 +28,10 @@ struct SolverArgs {
   bool verbose = false;
   std::vector<std::string> states;
   std::vector<std::string> checks;
+  std::vector<std::string> flows;       // names or globs: kvm_5_15.*
+  std::vector<std::string> properties;  // ids or globs: H3.*
+  std::string report;                   // "md": the hazards table
+  std::string output;                   // -o: write the report there
 
   smt::Limits limits() const {
     smt::Limits l;
@@ -57,19 +67,73 @@ int run_prove(const SolverArgs& a) {
       return kUsage;
     }
   }
-  smt::ProveOptions po;
-  po.limits = a.limits();
-  po.states = a.states;
-  po.checks = a.checks;
-  auto obs = smt::prove_states(*spec->model, po);
+  // Flows and properties by name or glob; each pattern must match something.
+  auto expand = [](const std::vector<std::string>& pats, const std::vector<std::string>& names, const char* what,
+                   std::vector<std::string>& out) {
+    for (const std::string& pat : pats) {
+      size_t before = out.size();
+      for (const std::string& n : names)
+        if (fnmatch(pat.c_str(), n.c_str(), 0) == 0) out.push_back(n);
+      if (out.size() == before) {
+        std::cerr << "vcpuspec: error: " << what << " " << pat << ": the spec has no such " << (what + 2) << "\n";
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<std::string> flow_names, prop_names;
+  for (const auto& f : spec->model->flows) flow_names.push_back(f->name);
+  for (const auto& p : spec->model->properties) prop_names.push_back(p->id);
+  smt::FlowProveOptions fo;
+  fo.limits = a.limits();
+  if (!expand(a.flows, flow_names, "--flow", fo.flows) || !expand(a.properties, prop_names, "--property", fo.properties))
+    return kUsage;
+  if (!a.report.empty() && a.report != "md") {
+    std::cerr << "vcpuspec: error: --report " << a.report << ": the only report is md (the hazards table)\n";
+    return kUsage;
+  }
+  bool only_flows = !a.flows.empty() || !a.properties.empty() || !a.report.empty();
+  bool only_states = !a.states.empty() || !a.checks.empty();
+  if (only_flows && only_states) {
+    std::cerr << "vcpuspec: error: --state/--check select state obligations, --flow/--property/--report flow "
+                 "properties: use one kind per run\n";
+    return kUsage;
+  }
+  std::vector<smt::Obligation> obs;
+  if (!only_flows) {
+    smt::ProveOptions po;
+    po.limits = a.limits();
+    po.states = a.states;
+    po.checks = a.checks;
+    obs = smt::prove_states(*spec->model, po);
+  }
+  std::vector<smt::FlowObligation> flows;
+  if (!only_states) flows = smt::prove_flows(*spec->model, fo);
   bool failed = false, unknown = false;
   for (const smt::Obligation& ob : obs) {
     failed |= ob.outcome == smt::Outcome::Failed;
     unknown |= ob.outcome == smt::Outcome::Unknown;
   }
+  for (const smt::FlowObligation& ob : flows) {
+    failed |= ob.applicable && ob.outcome == smt::Outcome::Failed;
+    unknown |= ob.applicable && ob.outcome == smt::Outcome::Unknown;
+  }
   int code = failed ? kViolation : unknown ? kUnknown : kOk;
   std::string name = spec_name(a.specs);
-  std::cout << (a.json ? report::prove_json(obs, name, code) : report::prove_text(obs, name, a.verbose));
+  std::string text = !a.report.empty() ? report::hazards_markdown(flows, a.specs.empty() ? "the built-in spec" : name)
+                     : a.json          ? report::prove_json(obs, flows, name, code)
+                                       : report::prove_text(obs, flows, name, a.verbose);
+  if (!a.output.empty()) {
+    std::ofstream f(a.output, std::ios::binary);
+    if (!(f << text) || !f.flush()) {
+      std::cerr << "vcpuspec: error: " << a.output << ": cannot write\n";
+      return kBadInput;
+    }
+  } else {
+    std::cout << text;
+  }
+  // The hazards table is a report, not a verdict: its counterexamples are the point.
+  if (!a.report.empty()) return unknown ? kUnknown : kOk;
   return code;
 }
 
@@ -92,6 +156,10 @@ std::function<int()> add_prove(CLI::App& app) {
   add_solver_options(app, *a);
   app.add_option("--state", a->states, "prove only for these states (repeatable)");
   app.add_option("--check", a->checks, "prove only these checks (repeatable)");
+  app.add_option("--flow", a->flows, "prove only on these flows: names or globs such as kvm_5_15.* (repeatable)");
+  app.add_option("--property", a->properties, "prove only these properties: ids or globs such as H3.* (repeatable)");
+  app.add_option("--report", a->report, "md: write the hazards table (Markdown) instead of the proof log");
+  app.add_option("-o,--output", a->output, "write the output to this file instead of stdout");
   return [a] { return run_prove(*a); };
 }
 

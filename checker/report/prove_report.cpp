@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/ir.hpp"
+#include "report/flow_report.hpp"
 #include "support/diagnostics.hpp"
 
 namespace vcpuspec::report {
@@ -30,8 +31,9 @@ std::string table(const std::vector<smt::FieldValue>& rows) {
 
 }  // namespace
 
-std::string prove_text(const std::vector<smt::Obligation>& obs, const std::string& spec_name, bool verbose) {
-  std::string out = "prove: " + std::to_string(obs.size()) + " obligations on " + spec_name + "\n";
+std::string prove_text(const std::vector<smt::Obligation>& obs, const std::vector<smt::FlowObligation>& flows,
+                       const std::string& spec_name, bool verbose) {
+  std::string out = "prove: " + std::to_string(obs.size() + flows.size()) + " obligations on " + spec_name + "\n";
   // Group by (state, kind) to keep the common all-proved case short.
   struct Group {
     std::string title;
@@ -77,12 +79,21 @@ std::string prove_text(const std::vector<smt::Obligation>& obs, const std::strin
     if (!ob.reason.empty()) out += "    fields: " + ob.reason + "\n";
     out += "    cite: " + ob.cite + "\n    counterexample:\n" + table(ob.counterexample);
   }
+  out += flows_text(flows, verbose);
+  size_t na = 0;
+  for (const smt::FlowObligation& ob : flows) {
+    if (!ob.applicable) ++na;
+    else if (ob.outcome == smt::Outcome::Proved) ++proved;
+    else if (ob.outcome == smt::Outcome::Failed) ++failed;
+    else ++unknown;
+  }
   out += std::to_string(proved) + " proved, " + std::to_string(failed) + " failed, " + std::to_string(unknown) +
-         " unknown\n";
+         " unknown" + (flows.empty() ? "" : ", " + std::to_string(na) + " not applicable") + "\n";
   return out;
 }
 
-std::string prove_json(const std::vector<smt::Obligation>& obs, const std::string& spec_name, int exit_code) {
+std::string prove_json(const std::vector<smt::Obligation>& obs, const std::vector<smt::FlowObligation>& flows,
+                       const std::string& spec_name, int exit_code) {
   using nlohmann::ordered_json;
   ordered_json root;
   root["schema"] = kProveSchema;
@@ -107,6 +118,7 @@ std::string prove_json(const std::vector<smt::Obligation>& obs, const std::strin
     arr.push_back(j);
   }
   root["obligations"] = arr;
+  root["flow_obligations"] = ordered_json::parse(flows_json_array(flows, -1));
   root["exit_code"] = exit_code;
   return root.dump(2) + "\n";
 }

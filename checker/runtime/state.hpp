@@ -9,7 +9,7 @@
 
 namespace vcpuspec::rt {
 
-enum class SlotKind : uint8_t { Register, Msr, SegmentMember, DtableMember, Param, Feature, Control };
+enum class SlotKind : uint8_t { Register, Msr, SegmentMember, DtableMember, Param, Feature, Control, Var, FlowParam };
 
 inline bool is_state_slot(SlotKind k) { return k <= SlotKind::DtableMember; }
 

@@ -172,6 +172,86 @@ struct StateDecl {
   std::vector<StateItem> items;
 };
 
+// ---- the hypervisor model ----------------------------------------------------
+
+// A type in `var`, op and flow formals: a width, `bool`, or a register whose
+// bitfield layout is reused (`v : CR0` gives `v.PG`).
+struct TypeRef {
+  enum class Kind { Width, Bool, Layout };
+  Kind kind = Kind::Width;
+  Int width;
+  std::string layout;
+  Loc loc;
+};
+
+struct VarDecl {
+  QName name;
+  TypeRef type;
+  ExprPtr def;
+  std::string doc;
+};
+
+struct EventDecl {
+  std::vector<QName> names;
+  std::string doc;
+};
+
+struct Formal {
+  std::string name;
+  Loc loc;
+  TypeRef type;
+};
+
+struct Stmt;
+using StmtPtr = std::unique_ptr<Stmt>;
+using Block = std::vector<StmtPtr>;
+
+struct Stmt {
+  enum class Kind { Let, Assign, StructAssign, If, Emit, Assume, Call };
+  Kind kind = Kind::Assign;
+  Loc loc;
+  std::string local;                // Let
+  QName target;                     // Assign, StructAssign, Emit (event), Call (op)
+  ExprPtr value;                    // Let, Assign, Assume; If: the condition
+  std::vector<MemberInit> members;  // StructAssign
+  std::vector<ExprPtr> args;        // Call
+  Block then_block, else_block;     // If (an `else if` is an If inside else_block)
+};
+
+struct OpDecl {
+  QName name;
+  std::vector<Formal> formals;
+  std::string doc;
+  std::vector<Text> cites;
+  Block body;
+};
+
+struct FlowDecl {
+  QName name;
+  std::vector<Formal> formals;
+  std::string doc;
+  std::vector<Text> cites;
+  std::vector<Text> scopes;
+  std::vector<Text> kernels;
+  Block body;
+};
+
+struct PropertyDecl {
+  enum class Form { Always, AtEvent, Finally, FinallyIn, Order };
+  QName id;
+  Loc loc;
+  Text text;
+  std::vector<Text> cites, patches, scopes, notes;
+  std::vector<ExprPtr> whens;
+  Form form = Form::Finally;
+  Loc form_loc;
+  ExprPtr body;                 // Always, AtEvent, Finally
+  QName event, before_event;    // AtEvent: event; Order: event before before_event
+  std::string state_name;       // FinallyIn
+  Loc state_loc;
+  std::vector<QName> except;    // FinallyIn
+};
+
 // One parsed file. Declarations keep their file order within each kind.
 struct SpecFile {
   uint32_t file_id = 0;
@@ -184,6 +264,11 @@ struct SpecFile {
   std::vector<DefDecl> defs;
   std::vector<CheckDecl> checks;
   std::vector<StateDecl> states;
+  std::vector<VarDecl> vars;
+  std::vector<EventDecl> events;
+  std::vector<OpDecl> ops;
+  std::vector<FlowDecl> flows;
+  std::vector<PropertyDecl> properties;
 };
 
 inline std::string QName::str() const {

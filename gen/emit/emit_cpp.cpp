@@ -27,6 +27,8 @@ const char* slot_kind(ir::SlotKind k) {
     case ir::SlotKind::Param: return "rt::SlotKind::Param";
     case ir::SlotKind::Feature: return "rt::SlotKind::Feature";
     case ir::SlotKind::Control: return "rt::SlotKind::Control";
+    case ir::SlotKind::Var: return "rt::SlotKind::Var";
+    case ir::SlotKind::FlowParam: return "rt::SlotKind::FlowParam";
   }
   return "rt::SlotKind::Register";
 }
@@ -258,11 +260,26 @@ class Emitter {
     }
     c << "}  // namespace\n\n";
 
+    // The checker defaults only configuration its checks and states read: a
+    // flow's variables and hypervisor settings have defaults no check needs.
+    std::vector<bool> read_by_checks(m_.slots.size(), false);
+    for (const ir::Check& chk : m_.checks)
+      for (ir::SlotId id : chk.reads) read_by_checks[id] = true;
+    for (const ir::StateDef& st : m_.states)
+      for (const auto& init : st.init)
+        if (init)
+          for (const ir::Piece& p : init->pieces) {
+            std::vector<ir::SlotId> r;
+            ir::collect_reads(*p.value, r);
+            for (ir::SlotId id : r) read_by_checks[id] = true;
+          }
     c << "const rt::SlotInfo kSlots[kNumSlots] = {\n";
-    for (const ir::Slot& s : m_.slots) {
+    for (ir::SlotId id = 0; id < m_.slots.size(); ++id) {
+      const ir::Slot& s = m_.slots[id];
+      bool has_default = s.default_value && s.kind != ir::SlotKind::Var && read_by_checks[id];
       c << "  {" << cpp_string(s.name) << ", " << s.width << ", " << slot_kind(s.kind) << ", " << cpp_string(s.group)
         << ", " << cpp_string(s.member) << ", " << hex(s.reserved_mask) << ", " << hex(s.fixed1_mask) << ", "
-        << (s.default_value ? "true" : "false") << ", " << hex(s.default_value.value_or(0)) << ", "
+        << (has_default ? "true" : "false") << ", " << hex(has_default ? *s.default_value : 0) << ", "
         << (s.range ? "true" : "false") << ", " << hex(s.range ? s.range->first : 0) << ", "
         << hex(s.range ? s.range->second : 0) << "},\n";
     }

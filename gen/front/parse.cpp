@@ -251,7 +251,177 @@ class Builder {
       check(ck, out);
     } else if (auto* st = d->stateDecl()) {
       state(st, out);
+    } else if (auto* v = d->varDecl()) {
+      ast::VarDecl vd;
+      vd.name = qname(v->qname());
+      vd.type = type_ref(v->typeRef());
+      vd.def = expr(v->expr());
+      vd.doc = doc(v->doc());
+      if (!vd.name.parts.empty()) out.vars.push_back(std::move(vd));
+    } else if (auto* e = d->eventDecl()) {
+      ast::EventDecl ed;
+      for (auto* q : e->qname()) ed.names.push_back(qname(q));
+      ed.doc = doc(e->doc());
+      out.events.push_back(std::move(ed));
+    } else if (auto* o = d->opDecl()) {
+      ast::OpDecl od;
+      od.name = qname(o->qname());
+      for (auto* f : o->formal()) od.formals.push_back(formal(f));
+      od.doc = doc(o->doc());
+      for (auto* c : o->STRING()) od.cites.push_back(text(c));
+      od.body = block(o->block());
+      if (!od.name.parts.empty()) out.ops.push_back(std::move(od));
+    } else if (auto* fl = d->flowDecl()) {
+      ast::FlowDecl fd;
+      fd.name = qname(fl->qname());
+      for (auto* f : fl->formal()) fd.formals.push_back(formal(f));
+      fd.doc = doc(fl->doc());
+      for (auto* cl : fl->flowClause()) {
+        if (auto* x = dynamic_cast<P::FlowCiteContext*>(cl)) fd.cites.push_back(text(x->STRING()));
+        else if (auto* x = dynamic_cast<P::FlowKernelContext*>(cl)) fd.kernels.push_back(text(x->STRING()));
+        else if (auto* x = dynamic_cast<P::FlowScopeContext*>(cl))
+          if (x->IDENT()) fd.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
+      }
+      fd.body = block(fl->block());
+      if (!fd.name.parts.empty()) out.flows.push_back(std::move(fd));
+    } else if (auto* pr = d->propertyDecl()) {
+      property(pr, out);
     }
+  }
+
+  ast::TypeRef type_ref(P::TypeRefContext* t) {
+    ast::TypeRef r;
+    r.loc = loc(t);
+    if (auto* w = dynamic_cast<P::WidthTypeContext*>(t)) {
+      r.kind = ast::TypeRef::Kind::Width;
+      r.width = integer(w->INT());
+    } else if (dynamic_cast<P::BoolTypeContext*>(t)) {
+      r.kind = ast::TypeRef::Kind::Bool;
+    } else if (auto* l = dynamic_cast<P::LayoutTypeContext*>(t)) {
+      r.kind = ast::TypeRef::Kind::Layout;
+      r.layout = l->IDENT() ? l->IDENT()->getText() : "";
+    }
+    return r;
+  }
+
+  ast::Formal formal(P::FormalContext* f) {
+    ast::Formal out;
+    out.name = f->IDENT() ? f->IDENT()->getText() : "";
+    out.loc = loc(f->IDENT());
+    out.type = type_ref(f->typeRef());
+    return out;
+  }
+
+  ast::Block block(P::BlockContext* b) {
+    ast::Block out;
+    if (!b) return out;
+    for (auto* st : b->stmt())
+      if (auto s = stmt(st)) out.push_back(std::move(s));
+    return out;
+  }
+
+  ast::StmtPtr if_stmt(P::IfStmtContext* x) {
+    if (!x) return nullptr;
+    auto s = std::make_unique<ast::Stmt>();
+    s->kind = ast::Stmt::Kind::If;
+    s->loc = loc(x);
+    s->value = expr(x->expr());
+    if (!s->value) return nullptr;
+    auto blocks = x->block();
+    if (!blocks.empty()) s->then_block = block(blocks[0]);
+    if (blocks.size() > 1) s->else_block = block(blocks[1]);
+    else if (x->ifStmt())
+      if (auto nested = if_stmt(x->ifStmt())) s->else_block.push_back(std::move(nested));
+    return s;
+  }
+
+  ast::StmtPtr stmt(P::StmtContext* st) {
+    if (!st) return nullptr;
+    if (auto* x = dynamic_cast<P::IfStatementContext*>(st)) return if_stmt(x->ifStmt());
+    auto s = std::make_unique<ast::Stmt>();
+    s->loc = loc(st);
+    if (auto* x = dynamic_cast<P::LetStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::Let;
+      s->local = x->IDENT() ? x->IDENT()->getText() : "";
+      s->value = expr(x->expr());
+      if (s->local.empty() || !s->value) return nullptr;
+    } else if (auto* x = dynamic_cast<P::AssignStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::Assign;
+      s->target = qname(x->qname());
+      s->value = expr(x->expr());
+      if (!s->value) return nullptr;
+    } else if (auto* x = dynamic_cast<P::StructAssignStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::StructAssign;
+      s->target = qname(x->qname());
+      for (auto* m : x->memberInit()) {
+        ast::MemberInit mi;
+        mi.member = qname(m->qname());
+        mi.value = expr(m->expr());
+        if (mi.value && !mi.member.parts.empty()) s->members.push_back(std::move(mi));
+      }
+    } else if (auto* x = dynamic_cast<P::EmitStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::Emit;
+      s->target = qname(x->qname());
+    } else if (auto* x = dynamic_cast<P::AssumeStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::Assume;
+      s->value = expr(x->expr());
+      if (!s->value) return nullptr;
+    } else if (auto* x = dynamic_cast<P::CallStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::Call;
+      s->target = qname(x->qname());
+      for (auto* a : x->expr())
+        if (auto e = expr(a)) s->args.push_back(std::move(e));
+    } else {
+      return nullptr;
+    }
+    if (s->target.parts.empty() && s->kind != ast::Stmt::Kind::Let && s->kind != ast::Stmt::Kind::Assume)
+      return nullptr;
+    return s;
+  }
+
+  void property(P::PropertyDeclContext* pr, ast::SpecFile& out) {
+    ast::PropertyDecl p;
+    p.loc = loc(pr);
+    p.id = qname(pr->qname());
+    p.text = text(pr->STRING());
+    for (auto* cl : pr->propClause()) {
+      if (auto* x = dynamic_cast<P::PropCiteContext*>(cl)) p.cites.push_back(text(x->STRING()));
+      else if (auto* x = dynamic_cast<P::PropPatchContext*>(cl)) p.patches.push_back(text(x->STRING()));
+      else if (auto* x = dynamic_cast<P::PropNoteContext*>(cl)) p.notes.push_back(text(x->STRING()));
+      else if (auto* x = dynamic_cast<P::PropWhenContext*>(cl)) {
+        if (auto e = expr(x->expr())) p.whens.push_back(std::move(e));
+      } else if (auto* x = dynamic_cast<P::PropScopeContext*>(cl)) {
+        if (x->IDENT()) p.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
+      }
+    }
+    auto* f = pr->propForm();
+    if (!f) return;
+    p.form_loc = loc(f);
+    if (auto* x = dynamic_cast<P::AlwaysFormContext*>(f)) {
+      p.form = ast::PropertyDecl::Form::Always;
+      p.body = expr(x->expr());
+    } else if (auto* x = dynamic_cast<P::AtEventFormContext*>(f)) {
+      p.form = ast::PropertyDecl::Form::AtEvent;
+      p.event = qname(x->qname());
+      p.body = expr(x->expr());
+    } else if (auto* x = dynamic_cast<P::FinallyFormContext*>(f)) {
+      p.form = ast::PropertyDecl::Form::Finally;
+      p.body = expr(x->expr());
+    } else if (auto* x = dynamic_cast<P::FinallyInFormContext*>(f)) {
+      p.form = ast::PropertyDecl::Form::FinallyIn;
+      p.state_name = x->IDENT() ? x->IDENT()->getText() : "";
+      p.state_loc = loc(x->IDENT());
+      for (auto* q : x->qname()) p.except.push_back(qname(q));
+    } else if (auto* x = dynamic_cast<P::OrderFormContext*>(f)) {
+      p.form = ast::PropertyDecl::Form::Order;
+      auto qs = x->qname();
+      if (qs.size() < 2) return;
+      p.event = qname(qs[0]);
+      p.before_event = qname(qs[1]);
+    }
+    if (p.id.parts.empty()) return;
+    if (p.form != ast::PropertyDecl::Form::FinallyIn && p.form != ast::PropertyDecl::Form::Order && !p.body) return;
+    out.properties.push_back(std::move(p));
   }
 
   void check(P::CheckDeclContext* ck, ast::SpecFile& out) {
@@ -458,7 +628,9 @@ ast::SpecFile parse_file(const SourceManager& sm, uint32_t file_id, Diagnostics&
     uint32_t line, col;
     offset_to_line_col(text, bad, line, col);
     diags.error(Loc{file_id, line, col}, "file is not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
-    return ast::SpecFile{file_id, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+    ast::SpecFile empty;
+    empty.file_id = file_id;
+    return empty;
   }
   antlr4::ANTLRInputStream input(text);
   vspec_antlr::VSpecLexer lexer(&input);

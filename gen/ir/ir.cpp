@@ -2,6 +2,8 @@
 // reference semantics; the Z3 lowering and the C++ emitter must match it.
 #include "ir/ir.hpp"
 
+#include "ir/flow.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -17,6 +19,8 @@ const char* slot_kind_name(SlotKind k) {
     case SlotKind::Param: return "param";
     case SlotKind::Feature: return "feature";
     case SlotKind::Control: return "control";
+    case SlotKind::Var: return "var";
+    case SlotKind::FlowParam: return "flow parameter";
   }
   return "slot";
 }
@@ -265,10 +269,16 @@ const char* op_text(Op op) {
 struct Printer {
   const Model& m;
   const std::vector<std::string>* arg_names = nullptr;
+  const std::vector<Slot>* temps = nullptr;
+  const char* prev_label = "prev.";
 
+  const Slot& slot_of(SlotId id) const {
+    if (id < m.slots.size() || !temps) return m.slot(id);
+    return temps->at(id - m.slots.size());
+  }
   std::string var_name(const Expr& e) const {
-    std::string n = m.slot(e.slot).name;
-    return e.frame == Frame::Prev ? "prev." + n : n;
+    std::string n = slot_of(e.slot).name;
+    return e.frame == Frame::Prev ? prev_label + n : n;
   }
 
   std::string wrap(const Expr& e, int min_prec) const {
@@ -285,7 +295,7 @@ struct Printer {
       case Op::Extract: {
         const Expr& in = *e.args[0];
         if (in.op == Op::Var) {
-          if (const BitField* f = m.slot(in.slot).field_at(e.hi, e.lo)) return var_name(in) + "." + f->name;
+          if (const BitField* f = slot_of(in.slot).field_at(e.hi, e.lo)) return var_name(in) + "." + f->name;
         }
         std::string base = wrap(in, 100);
         return e.hi == e.lo ? base + "[" + std::to_string(e.hi) + "]"
@@ -322,5 +332,32 @@ struct Printer {
 }  // namespace
 
 std::string print(const Model& m, const Expr& e) { return Printer{m}.go(e); }
+
+std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e) {
+  Printer p{m};
+  p.temps = temps;
+  p.prev_label = "start.";
+  return p.go(e);
+}
+
+Model::Model() = default;
+Model::~Model() = default;
+
+const char* form_name(Property::Form f) {
+  switch (f) {
+    case Property::Form::Always: return "always";
+    case Property::Form::AtEvent: return "at event";
+    case Property::Form::Finally: return "finally";
+    case Property::Form::FinallyIn: return "finally in";
+    case Property::Form::Order: return "order";
+  }
+  return "?";
+}
+
+bool property_applies(const Property& p, const Flow& f) { return p.scope == "common" || p.scope == f.scope; }
+
+const Slot& flow_slot(const Model& m, const Flow& f, SlotId id) {
+  return id < m.slots.size() ? m.slot(id) : f.temps.at(id - m.slots.size());
+}
 
 }  // namespace vcpuspec::ir

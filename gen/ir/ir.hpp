@@ -24,10 +24,14 @@ enum class SlotKind : uint8_t {
   Param,          // cpu.maxphyaddr: CPU or hypervisor configuration, a number
   Feature,        // cpu.la57, vmx.unrestricted_guest: configuration, one bit
   Control,        // VMX/SVM control fields
+  Var,            // hypervisor-internal state a flow reads and writes (VMCS/VMCB fields, caches)
+  FlowParam,      // a flow's formal (`init`): an input shared by every flow that declares it
 };
 
 // vCPU state (reset by RESET/INIT) as opposed to configuration.
 inline bool is_state(SlotKind k) { return k <= SlotKind::DtableMember; }
+// What a flow's start state gives a value to: vCPU state and hypervisor variables.
+inline bool is_flow_state(SlotKind k) { return is_state(k) || k == SlotKind::Var; }
 const char* slot_kind_name(SlotKind k);
 
 struct BitField {
@@ -75,8 +79,9 @@ enum class Op : uint8_t {
   Call,                     // a def: args are the actuals, `body` the inlined meaning
 };
 
-// Which state a Var reads: the current one, or the one before (INIT(prev)).
-// Later stages add flow steps; configuration slots always use Cur.
+// Which state a Var reads: the current one, or the one before (INIT(prev));
+// in a flow property, Prev is the state the flow started from (`start.X`).
+// Configuration slots always use Cur.
 enum class Frame : uint8_t { Cur, Prev };
 
 struct Def;
@@ -160,6 +165,14 @@ struct Group {
   std::vector<SlotId> members;
 };
 
+struct Flow;
+struct Property;
+struct Event {
+  std::string name;
+  std::string doc;
+  Loc loc;
+};
+
 struct Model {
   std::vector<Slot> slots;
   std::map<std::string, SlotId> slot_by_name;
@@ -167,7 +180,12 @@ struct Model {
   std::vector<std::unique_ptr<Def>> defs;
   std::vector<Check> checks;
   std::vector<StateDef> states;
+  std::vector<Event> events;
+  std::vector<std::unique_ptr<Flow>> flows;           // flow.hpp
+  std::vector<std::unique_ptr<Property>> properties;  // flow.hpp
 
+  Model();
+  ~Model();
   const Slot& slot(SlotId id) const { return slots.at(id); }
   std::optional<SlotId> find_slot(const std::string& name) const;
   const Check* find_check(const std::string& id) const;
@@ -196,6 +214,8 @@ bool reads_frame(const Expr& e, Frame f);
 
 // The expression in DSL syntax: `CR0.PG`, `EFER.LMA -> CR0.PG && CR4.PAE`.
 std::string print(const Model& m, const Expr& e);
+// The same inside a flow: temporaries by name, Frame::Prev as `start.`.
+std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e);
 // A number as the spec and reports show it: hex with 0x, decimal for 1-bit.
 std::string format_value(uint64_t v, unsigned width);
 

@@ -168,9 +168,9 @@ void Analyzer::warn_unused() {
     if (!used_defs_.count(name) && !failed_defs_.count(name)) diags_.warning(decl->loc, "def '" + name + "' is never used");
   for (ir::SlotId id = 0; id < model_->slots.size(); ++id) {
     const ir::Slot& s = model_->slot(id);
-    if (ir::is_state(s.kind) || used_slots_.count(id)) continue;
+    if (ir::is_flow_state(s.kind) || used_slots_.count(id)) continue;
     diags_.warning(s.loc, std::string(ir::slot_kind_name(s.kind)) + " '" + s.name +
-                              "' is never used by a check, state or def");
+                              "' is never used by a check, state, def, op or property");
   }
 }
 
@@ -179,7 +179,10 @@ std::unique_ptr<ir::Model> Analyzer::run() {
   analyze_defs();
   analyze_checks();
   analyze_states();
+  analyze_flows();
+  analyze_properties();
   warn_unused();
+  warn_unused_model();
   if (diags_.has_errors()) return nullptr;
   return std::move(model_);
 }

@@ -288,6 +288,7 @@ void Analyzer::declare_all() {
       def_decls_[d.name] = &d;
     }
   }
+  declare_model();
 }
 
 }  // namespace vcpuspec::sema

@@ -129,6 +129,28 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
     diags_.error(e.loc, "'prev' is only defined inside a parametric state such as 'state INIT(prev)'");
     return nullptr;
   }
+  if (scope.locals && frame == ir::Frame::Cur) {
+    auto it = scope.locals->find(parts[0]);
+    if (it != scope.locals->end()) {
+      const Local& l = it->second;
+      auto var = std::const_pointer_cast<ir::Expr>(ir::make_var(l.id, l.width));
+      var->loc = e.loc;
+      if (parts.size() == 1) return var;
+      const ir::BitField* f = nullptr;
+      for (const ir::BitField& bf : l.fields)
+        if (bf.name == parts[1]) f = &bf;
+      if (!f || parts.size() > 2) {
+        std::vector<std::string> names;
+        for (const ir::BitField& bf : l.fields) names.push_back(bf.name);
+        diags_.error(locs[1], "local '" + parts[0] + "' has no field '" + parts[1] + "'" +
+                                  (names.empty() ? std::string(" (it has no bitfield layout)") : suggest(parts[1], names)));
+        return nullptr;
+      }
+      auto x = std::const_pointer_cast<ir::Expr>(ir::make_extract(var, f->hi, f->lo));
+      x->loc = e.loc;
+      return x;
+    }
+  }
   if (scope.def_params && parts.size() == 1) {
     for (size_t i = 0; i < scope.def_params->size(); ++i) {
       if ((*scope.def_params)[i].name == parts[0]) {
@@ -148,8 +170,13 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
     auto slot_id = model_->find_slot(name);
     if (!slot_id) continue;
     const ir::Slot& slot = model_->slot(*slot_id);
-    if (frame == ir::Frame::Prev && !ir::is_state(slot.kind)) {
+    if (frame == ir::Frame::Prev && !(scope.in_flow ? ir::is_flow_state(slot.kind) : ir::is_state(slot.kind))) {
       diags_.error(e.loc, "'" + name + "' is configuration, not state: it has no previous value");
+      return nullptr;
+    }
+    if (!scope.in_flow && (slot.kind == ir::SlotKind::Var || slot.kind == ir::SlotKind::FlowParam)) {
+      diags_.error(e.loc, "'" + name + "' is a " + ir::slot_kind_name(slot.kind) +
+                              " of the hypervisor model: only ops, flows and properties can read it");
       return nullptr;
     }
     used_slots_.insert(*slot_id);

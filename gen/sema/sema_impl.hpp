@@ -7,13 +7,23 @@
 #include <vector>
 
 #include "ast/ast.hpp"
+#include "ir/flow.hpp"
 #include "ir/ir.hpp"
 #include "support/diagnostics.hpp"
 
 namespace vcpuspec::sema {
 
+// A `let` or op formal inside a flow: a temporary, maybe with a bitfield layout.
+struct Local {
+  ir::SlotId id;
+  unsigned width;
+  std::vector<ir::BitField> fields;
+};
+
 // What a name may refer to where an expression is typed.
 struct Scope {
+  const std::map<std::string, Local>* locals = nullptr;  // inside an op or flow
+  bool in_flow = false;  // ops, flows, properties: hypervisor variables are visible
   const std::vector<ast::DefParam>* def_params = nullptr;  // inside a def body
   std::vector<unsigned> def_param_widths;
   std::optional<std::string> prev_name;  // inside INIT(prev)
@@ -63,6 +73,20 @@ class Analyzer {
   std::string suggest(const std::string& name, const std::vector<std::string>& candidates) const;
   std::vector<std::string> all_names() const;
 
+  // the hypervisor model (sema_flows.cpp)
+  struct FlowCtx;
+  void declare_model();
+  std::optional<unsigned> type_ref_width(const ast::TypeRef& t, std::vector<ir::BitField>* fields);
+  void analyze_flows();
+  void analyze_properties();
+  void inline_block(FlowCtx& cx, const ast::Block& block, std::map<std::string, Local>& locals, bool top);
+  void inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals);
+  void inline_call(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals);
+  void inline_assign(FlowCtx& cx, const ast::QName& target, const ast::Expr& value, const Scope& scope);
+  ir::SlotId new_temp(FlowCtx& cx, const std::string& name, unsigned width, std::vector<ir::BitField> fields, Loc loc);
+  std::optional<ir::EventId> resolve_event(const ast::QName& q);
+  void warn_unused_model();
+
   // checks and states (sema_checks.cpp, sema_states.cpp)
   void analyze_defs();
   void analyze_checks();
@@ -85,6 +109,11 @@ class Analyzer {
   std::map<std::string, const ast::StateDecl*> state_decls_;
   std::map<std::string, size_t> state_index_;  // name -> index in model_->states
   std::set<std::string> cyclic_states_;
+  std::map<std::string, const ast::OpDecl*> op_decls_;
+  std::map<std::string, ir::EventId> event_ids_;
+  std::set<std::string> used_ops_;
+  std::set<ir::EventId> used_events_;
+  bool lvalue_in_flow_ = false;  // resolve_lvalue: flows may write hypervisor variables
 };
 
 // Levenshtein distance, for "did you mean" hints.

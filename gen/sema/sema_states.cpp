@@ -70,9 +70,10 @@ std::optional<LValue> Analyzer::resolve_lvalue(const ast::QName& q, bool allow_g
     auto id = model_->find_slot(name);
     if (!id) continue;
     const ir::Slot& s = model_->slot(*id);
-    if (!ir::is_state(s.kind)) {
+    if (lvalue_in_flow_ ? !ir::is_flow_state(s.kind) : !ir::is_state(s.kind)) {
       diags_.error(q.loc, "'" + name + "' is a " + ir::slot_kind_name(s.kind) +
-                              ", not vCPU state: states cannot assign it");
+                              (lvalue_in_flow_ ? ", an input of the flow: ops cannot assign it"
+                                               : ", not vCPU state: states cannot assign it"));
       return std::nullopt;
     }
     if (k == q.parts.size()) return LValue{*id, s.width - 1, 0, name};

@@ -38,4 +38,39 @@ struct Obligation {
   std::vector<FieldValue> counterexample;
 };
 
+// ---- flows ------------------------------------------------------------------
+
+struct FieldChange {
+  std::string field;  // "CR0", "CR0.PG", "vmcs.ctl.CR3_LOAD_EXITING"
+  uint64_t before = 0, after = 0;
+  unsigned width = 64;
+};
+
+// One top-level statement of a counterexample run.
+struct StepRow {
+  uint32_t step = 0;
+  std::string text;                 // vmx_5_10.set_cr0(0x60000010)
+  std::vector<std::string> calls;   // nested op calls, "a > b"
+  std::vector<FieldChange> changes;
+  std::vector<std::string> events;  // in order; the breaking one is `broke_event`
+  bool broke = false;
+};
+
+struct FlowCounterexample {
+  std::vector<FieldValue> inputs;   // role "flow" (formals), "config", "start": only what is off its default
+  std::vector<StepRow> rows;
+  std::string where;                // "at event mmu_role_computed in step 3", "at the end", "after step 4"
+  std::string broke_event;
+  std::vector<FieldChange> expected;  // finally-in: before = expected, after = actual
+};
+
+struct FlowObligation {
+  std::string property, text, cite, patch, note, form;
+  std::string flow, kernel, scope;
+  bool applicable = true;  // false: no run of the flow meets the property's `when`
+  Outcome outcome = Outcome::Unknown;
+  std::string reason;      // Unknown: Z3's reason
+  FlowCounterexample ce;
+};
+
 }  // namespace vcpuspec::smt

@@ -178,6 +178,10 @@ TEST_CASE("cli: usage errors exit 2 with one line", "[cli]") {
       {"check", kReset, "--check", "ARCH.NOPE"},
       {"explain", "ARCH.NOPE"},
       {"prove", "--state", "SLEEP"},
+      {"prove", "--flow", "nope.*"},
+      {"prove", "--property", "H99"},
+      {"prove", "--report", "html"},
+      {"prove", "--state", "RESET", "--flow", "*"},
   };
   for (const auto& args : cases) {
     std::string shown;

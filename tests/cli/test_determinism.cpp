@@ -33,6 +33,7 @@ TEST_CASE("commands print the same bytes every run", "[determinism]") {
   std::vector<std::vector<std::string>> commands = {
       {"prove"},
       {"prove", "--json"},
+      {"prove", "spec/arch", "tests/data/specs/flows/toy.vspec", "--flow", "toy.*", "-v"},
       {"lint", "--json", "-v"},
       {"check", "docs/examples/kvm_reset_bsp.json", "--expect", "reset", "--json"},
       {"check", "docs/examples/stale_lma_after_init.json", "--expect", "init"},
@@ -55,6 +56,10 @@ TEST_CASE("golden: demo outputs", "[golden]") {
       {{"prove"}, "tests/golden/cli/prove.txt"},
       {{"check", "docs/examples/kvm_reset_bsp.json", "--expect", "reset"}, "tests/golden/cli/check_reset.txt"},
       {{"check", "docs/examples/stale_lma_after_init.json", "--expect", "init"}, "tests/golden/cli/check_broken.txt"},
+      {{"prove", "spec/arch", "tests/data/specs/flows/toy.vspec", "--flow", "toy.*", "-v"},
+       "tests/golden/cli/prove_toy_flows.txt"},
+      {{"prove", "spec/arch", "tests/data/specs/flows/toy.vspec", "--property", "T.NO_STALE_ROLE", "--json"},
+       "tests/golden/cli/prove_toy_flows.json"},
   };
   for (const Golden& g : goldens) {
     auto r = test::run_cli(g.args);
