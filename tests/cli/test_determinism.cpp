@@ -34,6 +34,7 @@ TEST_CASE("commands print the same bytes every run", "[determinism]") {
       {"prove"},
       {"prove", "--json"},
       {"prove", "spec/arch", "tests/data/specs/flows/toy.vspec", "--flow", "toy.*", "-v"},
+      {"prove", "--flow", "kvm_5_10.*", "--json"},
       {"lint", "--json", "-v"},
       {"check", "docs/examples/kvm_reset_bsp.json", "--expect", "reset", "--json"},
       {"check", "docs/examples/stale_lma_after_init.json", "--expect", "init"},
@@ -53,7 +54,10 @@ TEST_CASE("golden: demo outputs", "[golden]") {
     std::vector<std::string> args;
     const char* file;
   } goldens[] = {
-      {{"prove"}, "tests/golden/cli/prove.txt"},
+      {{"prove", "--state", "RESET", "--state", "INIT"}, "tests/golden/cli/prove.txt"},
+      {{"prove", "--flow", "kvm_5_15.*"}, "tests/golden/cli/prove_kvm_5_15.txt"},
+      {{"prove", "--flow", "kvm_5_10.vcpu_reset_vmx", "--property", "H3.LMA_FROM_OLD_CR0"},
+       "tests/golden/cli/prove_h3_kvm_5_10_vmx.txt"},
       {{"check", "docs/examples/kvm_reset_bsp.json", "--expect", "reset"}, "tests/golden/cli/check_reset.txt"},
       {{"check", "docs/examples/stale_lma_after_init.json", "--expect", "init"}, "tests/golden/cli/check_broken.txt"},
       {{"prove", "spec/arch", "tests/data/specs/flows/toy.vspec", "--flow", "toy.*", "-v"},

@@ -1,0 +1,101 @@
+// The heart of vcpuspec: the hazards of KVM's RESET/INIT flows before the
+// series must be found, and the flows after it proved free of them.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "support/helpers.hpp"
+
+using namespace vcpuspec;
+using test::run_cli;
+
+namespace {
+
+// (flow, property) pairs where the old flows really had the hazard
+// (kvm_flows.md §2 and §5). Every other applicable pair must be proved.
+const std::set<std::pair<std::string, std::string>> kExpectedCounterexamples = {
+    {"kvm_5_10.vcpu_reset_vmx", "H1.MMU_RESET_AFTER_PAGING_WRITES"},  // no MMUFIX in 5.10
+    {"kvm_5_10.vcpu_reset_vmx", "H2.NO_STALE_LMA_ROLE"},              // enter_rmode's MMU reset (patch 07)
+    {"kvm_5_10.vcpu_reset_vmx", "H3.LMA_FROM_OLD_CR0"},               // arch.cr0 stuffed first (patch 22)
+    {"kvm_5_10.vcpu_reset_vmx", "H8.INIT_KEEPS"},                     // CD/NW forced on INIT (patch 46)
+    {"kvm_5_10.vcpu_reset_vmx", "H9.CR3_CLEARED"},                    // CR3FIX
+    {"kvm_5_10.vcpu_reset_vmx", "END.RESET.VMX"},                     // RDX ignores CPUID (patch 04)
+    {"kvm_5_10.vcpu_reset_vmx", "END.INIT.VMX"},
+    {"kvm_5_10.vcpu_reset_svm", "H7.CR4_AFTER_CR0.SVM"},
+    {"kvm_5_10.vcpu_reset_svm", "H8.INIT_KEEPS"},
+    {"kvm_5_10.vcpu_reset_svm", "H9.CR3_CLEARED"},
+    {"kvm_5_10.vcpu_reset_svm", "H9.DTABLE_BASES"},                   // patch 03
+    {"kvm_5_10.vcpu_reset_svm", "H9.TLB_FLUSH"},                      // patch 01
+    {"kvm_5_10.vcpu_reset_svm", "H9.INIT_CLEARS"},                    // arch.cr4 kept on INIT
+    {"kvm_5_10.vcpu_reset_svm", "H10.LEAVE_NESTED"},
+    {"kvm_5_10.vcpu_reset_svm", "END.RESET.SVM"},                     // inexact CPUID: RDX 0 (patches 05/06)
+    {"kvm_5_10.vcpu_reset_svm", "END.INIT.SVM"},
+    {"kvm_5_10.svm_shutdown", "H7.CR4_AFTER_CR0.SVM"},
+    {"kvm_5_10.svm_shutdown", "H10.SHUTDOWN_IS_INIT"},                // patch 44
+    {"kvm_5_10.nvmx_vmexit", "N02.LDTR_AFTER_VMEXIT"},                // patch 02
+    {"kvm_5_10.nvmx_l2_set_cr0", "H5.CR3_EXITING.VMX"},               // patch 24
+};
+
+}  // namespace
+
+TEST_CASE("hazards: every old-flow hazard has a counterexample; the 5.15 flows prove everything", "[hazards]") {
+  auto r = run_cli({"prove", "--flow", "*", "--json"});
+  REQUIRE(r.exit_code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  std::set<std::pair<std::string, std::string>> found;
+  std::set<std::string> kernels, properties;
+  size_t proved_515 = 0;
+  for (auto& ob : j["flow_obligations"]) {
+    std::string flow = ob["flow"], prop = ob["property"], outcome = ob["outcome"];
+    kernels.insert(ob["kernel"].get<std::string>());
+    properties.insert(prop);
+    INFO(flow << " / " << prop);
+    CHECK(outcome != "unknown");
+    if (!ob["applicable"].get<bool>()) continue;
+    if (outcome == "failed") {
+      found.insert({flow, prop});
+      // A counterexample names the inputs, the steps and where it broke.
+      CHECK(ob["counterexample"]["where"].get<std::string>().size() > 0);
+      CHECK(ob["counterexample"]["steps"].size() > 0);
+      CHECK(ob["cite"].get<std::string>().size() > 0);
+    }
+    if (ob["kernel"] == "5.15") {
+      CHECK(outcome == "proved");
+      ++proved_515;
+    }
+  }
+  CHECK(found == kExpectedCounterexamples);
+  CHECK(kernels == std::set<std::string>{"5.10", "5.15"});
+  CHECK(proved_515 >= 45);
+  // The ten hazard predicates of kvm_flows.md §5, each present.
+  for (int h = 1; h <= 10; ++h) {
+    bool any = false;
+    for (const std::string& p : properties) any |= p.rfind("H" + std::to_string(h) + ".", 0) == 0;
+    INFO("H" << h);
+    CHECK(any);
+  }
+}
+
+TEST_CASE("hazards: a counterexample is a minimal, readable step table", "[hazards]") {
+  auto r = run_cli({"prove", "--flow", "kvm_5_10.vcpu_reset_vmx", "--property", "H3.LMA_FROM_OLD_CR0"});
+  CHECK(r.exit_code == 1);
+  // The stale LMA needs INIT from long mode and nothing else off its default.
+  CHECK_THAT(r.out, Catch::Contains("inputs: init=1, path=0, start.CR0.PE=1, start.CR0.PG=1, start.CR4.PAE=1, "
+                                    "start.EFER.LME=1, start.EFER.LMA=1"));
+  CHECK_THAT(r.out, Catch::Contains("CR0 := 0x60000010"));
+  CHECK_THAT(r.out, Catch::Contains("> 20. vmx_5_10.set_cr0(0x60000010)"));
+  CHECK_THAT(r.out, Catch::Contains("events: cr0_committed  <-- broken here"));
+  CHECK_THAT(r.out, Catch::Contains("fixed by: 22/46"));
+  auto again = run_cli({"prove", "--flow", "kvm_5_10.vcpu_reset_vmx", "--property", "H3.LMA_FROM_OLD_CR0"});
+  CHECK(again.out == r.out);
+}
+
+TEST_CASE("hazards: docs/hazards.md is the generated table", "[hazards][golden]") {
+  auto r = run_cli({"prove", "--report", "md"});
+  CHECK(r.exit_code == 0);
+  std::string diff;
+  CHECK(test::match_golden(test::source_dir() + "/docs/hazards.md", r.out, diff));
+  if (!diff.empty()) FAIL_CHECK(diff);
+}
