@@ -5,6 +5,8 @@
 #include "checker.gen.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/spec_source.hpp"
+#include "ir/flow.hpp"
 
 namespace vcpuspec::cli {
 
@@ -16,7 +18,47 @@ struct ExplainArgs {
   std::string scope;
 };
 
+// A flow property: the predicate in DSL form, its condition, its fix.
+void explain_property(const ir::Model& m, const ir::Property& p) {
+  std::cout << p.id << ": " << p.text << "\n  scope:     " << p.scope << "\n";
+  if (p.when) std::cout << "  when:      " << ir::print_in_flow(m, nullptr, *p.when) << "\n";
+  std::cout << "  form:      " << ir::form_name(p.form);
+  switch (p.form) {
+    case ir::Property::Form::AtEvent:
+      std::cout << " " << m.events[p.event].name << ": " << ir::print_in_flow(m, nullptr, *p.body);
+      break;
+    case ir::Property::Form::Order:
+      std::cout << " " << m.events[p.event].name << " before " << m.events[p.before_event].name;
+      break;
+    case ir::Property::Form::FinallyIn: {
+      std::cout << " " << p.state->name;
+      std::string except;
+      for (const auto& [slot, bits] : p.except) except += (except.empty() ? "" : ", ") + m.slot(slot).name;
+      if (!except.empty()) std::cout << " except " << except;
+      break;
+    }
+    default: std::cout << " " << ir::print_in_flow(m, nullptr, *p.body); break;
+  }
+  std::cout << "\n  cite:      " << p.cite << "\n";
+  if (!p.patch.empty()) std::cout << "  fixed by:  " << p.patch << "\n";
+  if (!p.note.empty()) std::cout << "  note:      " << p.note << "\n";
+  std::string flows;
+  for (const auto& f : m.flows)
+    if (ir::property_applies(p, *f)) flows += (flows.empty() ? "" : ", ") + f->name;
+  std::cout << "  flows:     " << flows << "\n  prove it:  vcpuspec prove --property " << p.id << "\n";
+}
+
+void explain_flow(const ir::Flow& f) {
+  std::cout << f.name << ": " << f.doc << "\n  scope:     " << f.scope << "\n  kernel:    " << f.kernel
+            << "\n  cite:      " << f.cite << "\n  steps:\n";
+  for (size_t i = 0; i < f.steps.size(); ++i) std::cout << "    " << i + 1 << ". " << f.steps[i].text << "\n";
+}
+
 int run_explain(const ExplainArgs& a) {
+  int exit = kOk;
+  auto spec = load_spec({}, exit);
+  if (!spec) return exit;
+  const ir::Model& m = *spec->model;
   if (a.list || a.id.empty()) {
     if (!a.list) {
       std::cerr << "vcpuspec: error: explain needs a check id, or --list\n";
@@ -27,8 +69,25 @@ int run_explain(const ExplainArgs& a) {
       if (!a.scope.empty() && a.scope != c.scope) continue;
       std::cout << c.id << "  [" << c.scope << "]  " << c.text << "\n    cite: " << c.cite << "\n";
     }
+    for (const auto& p : m.properties) {
+      if (!a.scope.empty() && a.scope != p->scope) continue;
+      std::cout << p->id << "  [property, " << p->scope << "]  " << p->text << "\n    cite: " << p->cite << "\n";
+    }
+    if (a.scope.empty())
+      for (const auto& f : m.flows)
+        std::cout << f->name << "  [flow, " << f->scope << ", " << f->kernel << "]  " << f->doc << "\n    cite: " << f->cite << "\n";
     return kOk;
   }
+  for (const auto& p : m.properties)
+    if (p->id == a.id) {
+      explain_property(m, *p);
+      return kOk;
+    }
+  for (const auto& f : m.flows)
+    if (f->name == a.id) {
+      explain_flow(*f);
+      return kOk;
+    }
   for (size_t i = 0; i < generated::kNumChecks; ++i) {
     const rt::CheckInfo& c = generated::kChecks[i];
     if (a.id != c.id) continue;
@@ -38,7 +97,7 @@ int run_explain(const ExplainArgs& a) {
     if (*c.note) std::cout << "  note:      " << c.note << "\n";
     return kOk;
   }
-  std::cerr << "vcpuspec: error: no check '" << a.id << "' (see 'vcpuspec explain --list')\n";
+  std::cerr << "vcpuspec: error: no check, property or flow '" << a.id << "' (see 'vcpuspec explain --list')\n";
   return kUsage;
 }
 
@@ -46,9 +105,10 @@ int run_explain(const ExplainArgs& a) {
 
 std::function<int()> add_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
-  app.add_option("id", a->id, "check id, e.g. ARCH.CR0.NW_NEEDS_CD");
-  app.add_flag("--list", a->list, "list every check with its scope and citation");
-  app.add_option("--scope", a->scope, "with --list: only this scope")->check(CLI::IsMember({"arch", "vmx", "svm"}));
+  app.add_option("id", a->id, "a check (ARCH.CR0.NW_NEEDS_CD), property (H3.LMA_FROM_OLD_CR0) or flow");
+  app.add_flag("--list", a->list, "list every check, property and flow with its scope and citation");
+  app.add_option("--scope", a->scope, "with --list: only this scope")
+      ->check(CLI::IsMember({"arch", "vmx", "svm", "common"}));
   return [a] { return run_explain(*a); };
 }
 
