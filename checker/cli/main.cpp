@@ -17,11 +17,11 @@ int main(int argc, char** argv) {
   {
     CLI::App* c = app.add_subcommand("check", "check captured vCPU state against the spec's checks");
     on(cli::add_check(*c), c);
-    CLI::App* p = app.add_subcommand("prove", "prove the spec's states satisfy its invariants (Z3)");
+    CLI::App* p = app.add_subcommand("prove", "prove the RESET/INIT invariants and every flow property; counterexamples as step tables (Z3)");
     on(cli::add_prove(*p), p);
     CLI::App* l = app.add_subcommand("lint", "sanity-check a spec: every check can pass and fail, none redundant");
     on(cli::add_lint(*l), l);
-    CLI::App* e = app.add_subcommand("explain", "show a check: text, predicate, citation");
+    CLI::App* e = app.add_subcommand("explain", "show a check, property or flow: text, predicate, citation");
     on(cli::add_explain(*e), e);
   }
   try {
