@@ -53,7 +53,10 @@ struct Slot {
   std::vector<BitField> fields;
   uint64_t reserved_mask = 0;  // must be zero
   uint64_t fixed1_mask = 0;    // must be one
-  std::optional<uint64_t> default_value;               // params/features/controls
+  std::optional<uint64_t> default_value;               // params/features/controls, constant vars
+  // A var's default as a function of the flow's start state (`= CR0.PG`):
+  // what KVM keeps it equal to. Counterexamples are minimised towards it.
+  std::shared_ptr<const struct Expr> start_default;
   std::optional<std::pair<uint64_t, uint64_t>> range;  // params
   std::string doc;
   Loc loc;

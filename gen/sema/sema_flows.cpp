@@ -67,7 +67,6 @@ void Analyzer::declare_model() {
       s.width = *w;
       s.doc = v.doc;
       s.loc = v.name.loc;
-      s.default_value = default_of(v.def, s.width, name);
       model_->slot_by_name[name] = static_cast<ir::SlotId>(model_->slots.size());
       model_->slots.push_back(std::move(s));
     }
@@ -83,6 +82,27 @@ void Analyzer::declare_model() {
       std::string name = o.name.str();
       if (!claim_name(name, o.name.loc, "op")) continue;
       op_decls_[name] = &o;
+    }
+  }
+  // Var defaults may read the start state, configuration and other vars, so
+  // they are typed once every var exists.
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::VarDecl& v : f.vars) {
+      auto id = model_->find_slot(v.name.str());
+      if (!v.def || !id || model_->slot(*id).kind != ir::SlotKind::Var || model_->slot(*id).loc.line != v.name.loc.line)
+        continue;
+      Scope scope;
+      scope.in_flow = true;
+      ir::Slot& s = model_->slots[*id];
+      ir::ExprPtr e = type(*v.def, s.width, scope);
+      if (!e) continue;
+      if (e->width != s.width) {
+        diags_.error(v.def->loc, "width mismatch: the default of '" + s.name + "' is " + std::to_string(e->width) +
+                                     " bits but the var is " + std::to_string(s.width));
+        continue;
+      }
+      if (auto c = ir::fold(*e)) s.default_value = c;
+      else s.start_default = e;
     }
   }
   // A flow formal is an input shared by every flow that declares it (`init`).

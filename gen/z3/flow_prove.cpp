@@ -29,7 +29,7 @@ std::vector<Chunk> input_chunks(const ir::Model& m) {
   for (ir::SlotId id = 0; id < m.slots.size(); ++id) {
     const ir::Slot& s = m.slot(id);
     if (s.kind == ir::SlotKind::FlowParam) continue;  // always shown, never defaulted
-    if (!ir::is_flow_state(s.kind) && !s.default_value) continue;
+    if (!ir::is_flow_state(s.kind) && !s.default_value && !s.start_default) continue;
     uint64_t all = ir::mask_of(s.width), named = 0;
     for (const ir::BitField& f : s.fields) {
       if (f.alias) continue;
@@ -48,6 +48,7 @@ z3::expr chunk_default(Encoder& enc, const Chunk& c, const FlowTerms& t, const V
   z3::expr mask = enc.num(c.mask, s.width);
   z3::expr now = t.start[c.slot];
   if (ir::is_state(s.kind) && reset) return (now & mask) == ((*reset)[c.slot] & mask);
+  if (s.start_default) return (now & mask) == (enc.bv(*s.start_default, t.start, &t.start) & mask);
   return (now & mask) == enc.num(s.default_value.value_or(0) & c.mask, s.width);
 }
 

@@ -83,7 +83,11 @@ TEST_CASE("hazards: a counterexample is a minimal, readable step table", "[hazar
   CHECK(r.exit_code == 1);
   // The stale LMA needs INIT from long mode and nothing else off its default.
   CHECK_THAT(r.out, Catch::Contains("inputs: init=1, path=0, start.CR0.PE=1, start.CR0.PG=1, start.CR4.PAE=1, "
-                                    "start.EFER.LME=1, start.EFER.LMA=1"));
+                                    "start.EFER.LME=1, start.EFER.LMA=1\n"));
+  // Patch 24: the nested CR3-exiting hazard needs exactly L1 asking for CR3 exits.
+  auto n = run_cli({"prove", "--flow", "kvm_5_10.nvmx_l2_set_cr0", "--property", "H5.CR3_EXITING.VMX"});
+  CHECK_THAT(n.out, Catch::Contains("inputs: init=0, path=3, kvm.unrestricted_guest=0, start.kvm.guest_mode=1, "
+                                    "start.vmcs12.ctl.CR3_LOAD_EXITING=1\n"));
   CHECK_THAT(r.out, Catch::Contains("CR0 := 0x60000010"));
   CHECK_THAT(r.out, Catch::Contains("> 20. vmx_5_10.set_cr0(0x60000010)"));
   CHECK_THAT(r.out, Catch::Contains("events: cr0_committed  <-- broken here"));
