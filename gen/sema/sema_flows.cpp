@@ -158,6 +158,26 @@ ir::SlotId Analyzer::new_temp(FlowCtx& cx, const std::string& name, unsigned wid
   return static_cast<ir::SlotId>(model_->slots.size() + cx.flow.temps.size() - 1);
 }
 
+// A new instruction here, under the current path condition.
+ir::Instr& Analyzer::add_instr(FlowCtx& cx, ir::Instr::Kind kind, Loc loc) {
+  ir::Instr in;
+  in.kind = kind;
+  in.guard = cx.guard;
+  in.step = cx.step;
+  in.loc = loc;
+  cx.flow.code.push_back(std::move(in));
+  return cx.flow.code.back();
+}
+
+// temp := value, all of it: how lets, arguments and if conditions are captured.
+void Analyzer::capture(FlowCtx& cx, ir::SlotId temp, ir::ExprPtr value, Loc loc) {
+  ir::Instr& in = add_instr(cx, ir::Instr::Kind::Assign, loc);
+  in.slot = temp;
+  in.hi = value->width - 1;
+  in.lo = 0;
+  in.value = std::move(value);
+}
+
 void Analyzer::inline_assign(FlowCtx& cx, const ast::QName& target, const ast::Expr& value, const Scope& scope) {
   if (scope.locals && scope.locals->count(target.parts[0])) {
     diags_.error(target.loc, "'" + target.parts[0] + "' is a local (let or formal): locals cannot be assigned");
@@ -182,16 +202,11 @@ void Analyzer::inline_assign(FlowCtx& cx, const ast::QName& target, const ast::E
   uint64_t bits = ir::range_mask(lv->hi, lv->lo);
   if (bits & s.reserved_mask && lv->hi - lv->lo + 1 < s.width)
     diags_.error(target.loc, "'" + target.str() + "' covers reserved bits of " + s.name);
-  ir::Instr in;
-  in.kind = ir::Instr::Kind::Assign;
-  in.guard = cx.guard;
+  ir::Instr& in = add_instr(cx, ir::Instr::Kind::Assign, target.loc);
   in.slot = lv->slot;
   in.hi = lv->hi;
   in.lo = lv->lo;
   in.value = v;
-  in.step = cx.step;
-  in.loc = target.loc;
-  cx.flow.code.push_back(std::move(in));
   cx.writes.insert(lv->slot);
 }
 
@@ -247,34 +262,15 @@ void Analyzer::inline_call(FlowCtx& cx, const ast::Stmt& st, std::map<std::strin
   uint32_t call = static_cast<uint32_t>(cx.flow.calls.size());
   cx.flow.calls.push_back(ir::CallSite{name, args_text, cx.parent, static_cast<unsigned>(cx.stack.size()),
                                        st.target.loc});
-  ir::Instr enter;
-  enter.kind = ir::Instr::Kind::Enter;
-  enter.guard = cx.guard;
-  enter.call = call;
-  enter.step = cx.step;
-  enter.loc = st.loc;
-  cx.flow.code.push_back(enter);
-  for (auto& [t, v] : binds) {
-    ir::Instr in;
-    in.kind = ir::Instr::Kind::Assign;
-    in.guard = cx.guard;
-    in.slot = t;
-    in.hi = cx.flow.temps[t - model_->slots.size()].width - 1;
-    in.lo = 0;
-    in.value = v;
-    in.step = cx.step;
-    in.loc = st.loc;
-    cx.flow.code.push_back(std::move(in));
-  }
+  add_instr(cx, ir::Instr::Kind::Enter, st.loc).call = call;
+  for (auto& [t, v] : binds) capture(cx, t, v, st.loc);
   cx.stack.push_back(name);
   uint32_t saved_parent = cx.parent;
   cx.parent = call + 1;
   inline_block(cx, op.body, inner, false);
   cx.parent = saved_parent;
   cx.stack.pop_back();
-  ir::Instr leave = enter;
-  leave.kind = ir::Instr::Kind::Leave;
-  cx.flow.code.push_back(leave);
+  add_instr(cx, ir::Instr::Kind::Leave, st.loc).call = call;
 }
 
 void Analyzer::inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals) {
@@ -295,15 +291,7 @@ void Analyzer::inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::strin
       std::string owner = cx.stack.empty() ? cx.flow.name : cx.stack.back();
       ir::SlotId t = new_temp(cx, owner + "." + st.local, v->width, fields, st.loc);
       locals[st.local] = Local{t, v->width, fields};
-      ir::Instr in;
-      in.kind = ir::Instr::Kind::Assign;
-      in.guard = cx.guard;
-      in.slot = t;
-      in.hi = v->width - 1;
-      in.value = v;
-      in.step = cx.step;
-      in.loc = st.loc;
-      cx.flow.code.push_back(std::move(in));
+      capture(cx, t, v, st.loc);
       return;
     }
     case ast::Stmt::Kind::Assign: inline_assign(cx, st.target, *st.value, scope); return;
@@ -329,14 +317,7 @@ void Analyzer::inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::strin
       if (!c) return;
       std::string owner = cx.stack.empty() ? cx.flow.name : cx.stack.back();
       ir::SlotId t = new_temp(cx, owner + ".if", 1, {}, st.loc);
-      ir::Instr in;
-      in.kind = ir::Instr::Kind::Assign;
-      in.guard = cx.guard;
-      in.slot = t;
-      in.value = c;
-      in.step = cx.step;
-      in.loc = st.loc;
-      cx.flow.code.push_back(std::move(in));
+      capture(cx, t, c, st.loc);
       ir::ExprPtr cv = ir::make_var(t, 1);
       ir::ExprPtr saved = cx.guard;
       std::map<std::string, Local> then_locals = locals, else_locals = locals;
@@ -350,26 +331,15 @@ void Analyzer::inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::strin
     case ast::Stmt::Kind::Emit: {
       auto ev = resolve_event(st.target);
       if (!ev) return;
-      ir::Instr in;
-      in.kind = ir::Instr::Kind::Emit;
-      in.guard = cx.guard;
+      ir::Instr& in = add_instr(cx, ir::Instr::Kind::Emit, st.loc);
       in.event = *ev;
       in.call = cx.parent;  // the op it happens in (+1), 0 at top level
-      in.step = cx.step;
-      in.loc = st.loc;
-      cx.flow.code.push_back(std::move(in));
       return;
     }
     case ast::Stmt::Kind::Assume: {
       ir::ExprPtr c = type_bool(*st.value, scope, "an assumption");
       if (!c) return;
-      ir::Instr in;
-      in.kind = ir::Instr::Kind::Assume;
-      in.guard = cx.guard;
-      in.value = c;
-      in.step = cx.step;
-      in.loc = st.loc;
-      cx.flow.code.push_back(std::move(in));
+      add_instr(cx, ir::Instr::Kind::Assume, st.loc).value = c;
       return;
     }
     case ast::Stmt::Kind::Call: inline_call(cx, st, locals); return;
@@ -416,11 +386,7 @@ void Analyzer::inline_block(FlowCtx& cx, const ast::Block& block, std::map<std::
         break;
       }
       cx.flow.steps.back().text = text;
-      ir::Instr boundary;
-      boundary.kind = ir::Instr::Kind::Step;
-      boundary.step = cx.step;
-      boundary.loc = st->loc;
-      cx.flow.code.push_back(boundary);
+      add_instr(cx, ir::Instr::Kind::Step, st->loc).guard = nullptr;
     } else {
       inline_stmt(cx, *st, locals);
     }

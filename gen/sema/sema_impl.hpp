@@ -83,6 +83,8 @@ class Analyzer {
   void inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals);
   void inline_call(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals);
   void inline_assign(FlowCtx& cx, const ast::QName& target, const ast::Expr& value, const Scope& scope);
+  ir::Instr& add_instr(FlowCtx& cx, ir::Instr::Kind kind, Loc loc);
+  void capture(FlowCtx& cx, ir::SlotId temp, ir::ExprPtr value, Loc loc);
   ir::SlotId new_temp(FlowCtx& cx, const std::string& name, unsigned width, std::vector<ir::BitField> fields, Loc loc);
   std::optional<ir::EventId> resolve_event(const ast::QName& q);
   void warn_unused_model();
