@@ -43,13 +43,17 @@ std::vector<Chunk> input_chunks(const ir::Model& m) {
 
 // The default of every input: the RESET state for vCPU state, the declared
 // default for vars and configuration (vars without one default to 0).
-z3::expr chunk_default(Encoder& enc, const Chunk& c, const FlowTerms& t, const Valuation* reset) {
+z3::expr default_value(Encoder& enc, const Chunk& c, const FlowTerms& t, const Valuation* reset) {
   const ir::Slot& s = enc.model().slot(c.slot);
-  z3::expr mask = enc.num(c.mask, s.width);
-  z3::expr now = t.start[c.slot];
-  if (ir::is_state(s.kind) && reset) return (now & mask) == ((*reset)[c.slot] & mask);
-  if (s.start_default) return (now & mask) == (enc.bv(*s.start_default, t.start, &t.start) & mask);
-  return (now & mask) == enc.num(s.default_value.value_or(0) & c.mask, s.width);
+  if (ir::is_state(s.kind) && reset) return (*reset)[c.slot];
+  if (s.start_default) return enc.bv(*s.start_default, t.start, &t.start);
+  return enc.num(s.default_value.value_or(0), s.width);
+}
+
+// The input agrees with its default on the bits of `mask`.
+z3::expr at_default(Encoder& enc, const Chunk& c, uint64_t mask, const FlowTerms& t, const Valuation* reset) {
+  z3::expr m = enc.num(mask, enc.model().slot(c.slot).width);
+  return (t.start[c.slot] & m) == (default_value(enc, c, t, reset) & m);
 }
 
 std::string where_text(const ir::Model& m, const ir::Flow& f, const ir::Property& p, const ir::Verdict& v,
@@ -199,7 +203,7 @@ class FlowProver {
     z3::expr_vector lits(ctx_);
     for (size_t i = 0; i < chunks.size(); ++i) {
       z3::expr lit = ctx_.bool_const(("default!" + std::to_string(i)).c_str());
-      s.add(z3::implies(lit, chunk_default(enc_, chunks[i], t, reset)));
+      s.add(z3::implies(lit, at_default(enc_, chunks[i], chunks[i].mask, t, reset)));
       lits.push_back(lit);
     }
     std::vector<bool> on(chunks.size(), true);
@@ -232,7 +236,20 @@ class FlowProver {
       on[i] = true;
       if (check(s, assumptions(), reason) != z3::sat) on[i] = false;
     }
-    if (check(s, assumptions(), reason) != z3::sat) {
+    // Inside each input that must move, keep as many bits at their default
+    // as the failure allows, high bits first: 0x80, not 0x6b23ed80.
+    z3::expr_vector kept = assumptions();
+    for (size_t i : dropped) {
+      if (on[i] || __builtin_popcountll(chunks[i].mask) == 1) continue;
+      for (int b = 63; b >= 0; --b) {
+        if (!((chunks[i].mask >> b) & 1)) continue;
+        z3::expr lit = ctx_.bool_const(("bit!" + std::to_string(i) + "!" + std::to_string(b)).c_str());
+        s.add(z3::implies(lit, at_default(enc_, chunks[i], 1ULL << b, t, reset)));
+        kept.push_back(lit);
+        if (check(s, kept, reason) != z3::sat) kept.pop_back();
+      }
+    }
+    if (check(s, kept, reason) != z3::sat) {
       ob.outcome = Outcome::Unknown;
       ob.reason = "minimising the counterexample: " + reason;
       return;
