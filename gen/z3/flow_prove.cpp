@@ -315,6 +315,26 @@ struct FlowGroundEvaluator::Impl {
   }
 };
 
+std::vector<std::vector<uint64_t>> FlowGroundEvaluator::sample_feasible(unsigned n, unsigned seed) {
+  Impl& i = *impl_;
+  Valuation arch(i.t.start.begin(), i.t.start.begin() + static_cast<long>(i.m.slots.size()));
+  std::vector<std::vector<uint64_t>> out;
+  for (unsigned k = 0; k < n; ++k) {
+    z3::solver s(i.ctx, "QF_BV");
+    z3::params p(i.ctx);
+    p.set("random_seed", seed + k);
+    p.set("phase", i.ctx.str_symbol("random"));
+    s.set(p);
+    s.add(i.enc.config_axioms() && i.enc.legal(arch, "arch") && i.t.assumptions);
+    if (s.check() != z3::sat) break;
+    z3::model m = s.get_model();
+    std::vector<uint64_t> v;
+    for (ir::SlotId id = 0; id < i.m.slots.size(); ++id) v.push_back(Encoder::value_of(m.eval(i.t.start[id], true)));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 FlowGroundEvaluator::FlowGroundEvaluator(const ir::Model& model, const ir::Flow& flow)
     : impl_(std::make_unique<Impl>(model, flow)) {}
 FlowGroundEvaluator::~FlowGroundEvaluator() = default;

@@ -32,6 +32,9 @@ class FlowGroundEvaluator {
   FlowGroundEvaluator(const ir::Model& model, const ir::Flow& flow);
   ~FlowGroundEvaluator();
   FlowGroundEval eval(const std::vector<uint64_t>& inputs);
+  // Up to `n` inputs the flow can really start from (a legal vCPU, every
+  // `assume` met), varied by Z3's random phase with seeds seed, seed+1, ...
+  std::vector<std::vector<uint64_t>> sample_feasible(unsigned n, unsigned seed);
 
  private:
   struct Impl;

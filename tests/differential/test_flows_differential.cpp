@@ -27,6 +27,17 @@ void differential(const ir::Model& m, uint64_t seed, size_t per_flow, Tally& tal
       if (inputs.size() >= per_flow / 4) break;
       inputs.push_back(std::move(b));
     }
+    // Runs the flow can really have (legal start, assumptions met), and
+    // one-bit mutations of them: most random inputs fail an assumption.
+    std::vector<std::vector<uint64_t>> feasible = z3eval.sample_feasible(static_cast<unsigned>(per_flow / 8),
+                                                                         static_cast<unsigned>(seed));
+    for (const auto& f : feasible) inputs.push_back(f);
+    for (size_t k = 0; !feasible.empty() && k < per_flow / 4; ++k) {
+      std::vector<uint64_t> v = feasible[k % feasible.size()];
+      ir::SlotId id = static_cast<ir::SlotId>(gen.rng()() % m.slots.size());
+      v[id] ^= (1ULL << (gen.rng()() % m.slot(id).width));
+      inputs.push_back(std::move(v));
+    }
     for (unsigned k = 0; inputs.size() < per_flow; ++k)
       inputs.push_back(k % 2 ? gen.random(k) : gen.reset_like());
     for (const std::vector<uint64_t>& in : inputs) {
@@ -64,6 +75,7 @@ TEST_CASE("flows: Z3 lowering and interpreter agree (toy spec)", "[differential]
   REQUIRE(spec->model);
   Tally t;
   differential(*spec->model, 11, 500, t);
+  INFO("runs " << t.runs << ", property violations " << t.violations << ", holds " << t.holds);
   CHECK(t.disagreements == 0);
   CHECK(t.violations > 0);
   CHECK(t.holds > 0);
@@ -76,4 +88,7 @@ TEST_CASE("flows: Z3 lowering and interpreter agree (built-in spec)", "[differen
   differential(m, 12, 300, t);
   INFO("runs " << t.runs << ", property violations " << t.violations << ", holds " << t.holds);
   CHECK(t.disagreements == 0);
+  CHECK(t.violations > 0);  // the 5.10 flows' hazards show up among the runs
+  WARN("flows differential: " << t.runs << " runs, " << t.violations << " property violations, " << t.holds
+                              << " holds, " << t.disagreements << " disagreements");
 }
