@@ -177,6 +177,26 @@ class FlowProver {
         out.push_back(std::move(ob));
         continue;
       }
+      // An event property on a flow that never reaches its event holds only
+      // vacuously: report it as not applicable, not as proved.
+      if (r == z3::sat && (p.form == ir::Property::Form::AtEvent || p.form == ir::Property::Form::Order)) {
+        ir::EventId ev = p.form == ir::Property::Form::AtEvent ? p.event : p.before_event;
+        z3::expr reached = ctx_.bool_val(false);
+        for (const FlowTerms::Emit& e : t.emits)
+          if (e.event == ev) reached = reached || e.guard;
+        s.push();
+        s.add(reached);
+        z3::check_result rr = check(s, reason);
+        s.pop();
+        if (rr == z3::unsat) {
+          ob.applicable = false;
+          ob.outcome = Outcome::Proved;
+          ob.reason = "no run of the flow reaches event " + m_.events[ev].name;
+          out.push_back(std::move(ob));
+          continue;
+        }
+        r = rr == z3::unknown ? rr : r;
+      }
       if (r == z3::sat) {
         s.add(property_violated(enc_, p, t));
         r = check(s, reason);
