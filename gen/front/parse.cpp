@@ -3,6 +3,8 @@
 
 #include <antlr4-runtime.h>
 
+#include <set>
+
 #include "VSpecLexer.h"
 #include "VSpecParser.h"
 
@@ -620,10 +622,64 @@ class Builder {
   Diagnostics& diags_;
 };
 
+// The parser, the builder and every later stage recurse over the syntax tree:
+// bound how deep and how long a hostile spec can make it before parsing, so
+// that it gets an error instead of overflowing the stack.
+constexpr size_t kMaxNesting = 256;           // ( [ { levels
+constexpr size_t kMaxOperatorsPerItem = 2000;  // operators between two ';'
+constexpr size_t kMaxTokens = 1000000;         // the whole spec has about 20,000
+constexpr size_t kMaxStrayCharacters = 100;
+
+bool within_limits(const std::vector<antlr4::Token*>& tokens, uint32_t file, Diagnostics& diags) {
+  static const std::set<std::string> ops = {"&&", "||", "->", "?", "+", "-", "&", "|", "^", "<<", ">>", "==",
+                                            "!=", "<", "<=", ">", ">=", "!", "~", "in"};
+  if (tokens.size() > kMaxTokens) {
+    antlr4::Token* t = tokens[kMaxTokens];
+    diags.error(Loc{file, static_cast<uint32_t>(t->getLine()), static_cast<uint32_t>(t->getCharPositionInLine() + 1)},
+                "file too large: more than " + std::to_string(kMaxTokens) + " tokens");
+    return false;
+  }
+  size_t depth = 0, operators = 0, stray = 0;
+  for (antlr4::Token* t : tokens) {
+    // Garbage (a binary file, a paste gone wrong): say so once, not per byte.
+    if (t->getType() == vspec_antlr::VSpecLexer::ERRCHAR && ++stray > kMaxStrayCharacters) {
+      diags.error(Loc{file, static_cast<uint32_t>(t->getLine()), static_cast<uint32_t>(t->getCharPositionInLine() + 1)},
+                  "more than " + std::to_string(kMaxStrayCharacters) + " characters that are not VSpec: is this a spec file?");
+      return false;
+    }
+    const std::string text = t->getType() == antlr4::Token::EOF ? "" : t->getText();
+    Loc at{file, static_cast<uint32_t>(t->getLine()), static_cast<uint32_t>(t->getCharPositionInLine() + 1)};
+    if (text == "(" || text == "[" || text == "{") {
+      if (++depth > kMaxNesting) {
+        diags.error(at, "nesting deeper than " + std::to_string(kMaxNesting) + " levels of (, [ or {");
+        return false;
+      }
+    } else if (text == ")" || text == "]" || text == "}") {
+      if (depth) --depth;
+    } else if (text == ";") {
+      operators = 0;
+    } else if (ops.count(text) && ++operators > kMaxOperatorsPerItem) {
+      diags.error(at, "more than " + std::to_string(kMaxOperatorsPerItem) +
+                          " operators in one item: split it (a def, or several checks)");
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 ast::SpecFile parse_file(const SourceManager& sm, uint32_t file_id, Diagnostics& diags) {
   const std::string& text = sm.file(file_id).text;
+  // The whole shipped spec is about 150 KB; ANTLR needs ~0.5 s per MB of tokens.
+  constexpr size_t kMaxBytes = 4u << 20;
+  if (text.size() > kMaxBytes) {
+    diags.error(Loc{file_id, 0, 0}, "file too large: " + std::to_string(text.size()) + " bytes (a spec file is at most " +
+                                        std::to_string(kMaxBytes >> 20) + " MiB)");
+    ast::SpecFile empty;
+    empty.file_id = file_id;
+    return empty;
+  }
   if (size_t bad = find_invalid_utf8(text); bad != std::string::npos) {
     uint32_t line, col;
     offset_to_line_col(text, bad, line, col);
@@ -638,6 +694,12 @@ ast::SpecFile parse_file(const SourceManager& sm, uint32_t file_id, Diagnostics&
   lexer.removeErrorListeners();
   lexer.addErrorListener(&errors);
   antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  if (!within_limits(tokens.getTokens(), file_id, diags)) {
+    ast::SpecFile empty;
+    empty.file_id = file_id;
+    return empty;
+  }
   P parser(&tokens);
   parser.removeErrorListeners();
   parser.addErrorListener(&errors);
