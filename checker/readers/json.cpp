@@ -113,7 +113,7 @@ class Parser {
       if (!item) return std::nullopt;
       item->key_line = kl;
       item->key_col = kc;
-      v.members.emplace_back(std::move(key), std::move(*item));
+      v.members.push_back(Member{std::move(key), std::move(*item)});
       ws();
       if (pos_ >= t_.size()) return fail("unexpected end of input inside an object");
       if (t_[pos_] == ',') { advance(); continue; }

@@ -11,17 +11,26 @@
 
 namespace vcpuspec::json {
 
+struct Member;
+
 struct Value {
   enum class Kind { Null, Bool, Number, String, Array, Object };
   Kind kind = Kind::Null;
   bool boolean = false;
   std::string text;  // Number: as written; String: decoded UTF-8
   std::vector<Value> items;
-  std::vector<std::pair<std::string, Value>> members;  // in order; duplicates kept for the caller to reject
+  std::vector<Member> members;  // in order; duplicates kept for the caller to reject
   uint32_t line = 0, col = 0;
   uint32_t key_line = 0, key_col = 0;  // for object members: where the key is
 
   const Value* find(std::string_view key) const;
+};
+
+// An object member. (A struct, not std::pair: pair<string, Value> would need
+// Value complete inside Value, which libstdc++ only tolerates under GCC.)
+struct Member {
+  std::string key;
+  Value value;
 };
 
 const char* kind_name(Value::Kind k);

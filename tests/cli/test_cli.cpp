@@ -214,6 +214,12 @@ TEST_CASE("cli: a Z3 query over its resource limit is unknown, never proved (exi
   CHECK_THAT(r.out, Catch::Contains("0 proved"));
   auto l = run_cli({"lint", "--rlimit", "1"});
   CHECK(l.exit_code == 4);
+  // Flow properties too, each named with its flow.
+  auto f = run_cli({"prove", "--flow", "kvm_5_10.vcpu_reset_vmx", "--rlimit", "1"});
+  CHECK(f.exit_code == 4);
+  CHECK_THAT(f.out, Catch::Contains("UNKNOWN H3.LMA_FROM_OLD_CR0: "));
+  CHECK_THAT(f.out, Catch::Contains("reason: max. resource limit exceeded"));
+  CHECK_THAT(f.out, Catch::Contains("0 proved, 0 failed, 18 unknown"));
 }
 
 TEST_CASE("cli: explain shows text, predicate and citation", "[cli]") {
