@@ -39,6 +39,8 @@ echo "\$ vcpuspec prove --flow 'kvm_5_10.*' | grep -E '^flow|FAILED'"
 run prove --flow 'kvm_5_15.*'
 run prove --report md -o build/hazards.md
 echo "(the hazards table: build/hazards.md, the same as docs/hazards.md)"
+run render counterexample --flow kvm_5_10.vcpu_reset_vmx --property H3.LMA_FROM_OLD_CR0 -o build/h3.svg
+echo "(the counterexample drawn: build/h3.svg)"
 run lint
 run check docs/examples/kvm_reset_bsp.json --expect reset
 # This one is broken on purpose: vcpuspec exits 1 and says why.

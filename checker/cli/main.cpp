@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     on(cli::add_lint(*l), l);
     CLI::App* e = app.add_subcommand("explain", "show a check, property or flow: text, predicate, citation");
     on(cli::add_explain(*e), e);
+    CLI::App* r = app.add_subcommand("render", "draw a flow, two flows side by side, or a counterexample (Graphviz)");
+    on(cli::add_render(*r), r);
   }
   try {
     app.parse(argc, argv);

@@ -1,0 +1,132 @@
+// vcpuspec render: flows, two flows side by side, counterexamples, as DOT,
+// SVG or PNG. The DOT text comes from gen/emit (deterministic); libgvc lays
+// it out and renders it.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/spec_source.hpp"
+#include "emit/emit_dot.hpp"
+#include "ir/flow.hpp"
+#include "render/render.hpp"
+#include "z3/flow_prove.hpp"
+
+namespace vcpuspec::cli {
+
+namespace {
+
+struct RenderArgs {
+  std::string kind;  // flow | counterexample
+  std::string name;  // the flow, for `render flow`
+  std::string compare;
+  std::string flow, property;
+  std::string output;
+  std::string format;
+};
+
+std::string format_for(const RenderArgs& a) {
+  if (!a.format.empty()) return a.format;
+  for (const char* ext : {"svg", "png", "dot"}) {
+    std::string e = std::string(".") + ext;
+    if (a.output.size() > e.size() && a.output.compare(a.output.size() - e.size(), e.size(), e) == 0) return ext;
+  }
+  return "dot";
+}
+
+const ir::Flow* find_flow(const ir::Model& m, const std::string& name, const char* what) {
+  for (const auto& f : m.flows)
+    if (f->name == name) return f.get();
+  std::cerr << "vcpuspec: error: " << what << " " << name << ": the spec has no such flow (see 'vcpuspec explain --list')\n";
+  return nullptr;
+}
+
+int run_render(const RenderArgs& a) {
+  std::string format = format_for(a);
+  if (format != "dot" && format != "svg" && format != "png") {
+    std::cerr << "vcpuspec: error: --format " << format << ": expected dot, svg or png\n";
+    return kUsage;
+  }
+  if (format == "png" && a.output.empty()) {
+    std::cerr << "vcpuspec: error: png output needs -o FILE\n";
+    return kUsage;
+  }
+  int exit = kOk;
+  auto spec = load_spec({}, exit);
+  if (!spec) return exit;
+  const ir::Model& m = *spec->model;
+  std::string dot;
+  if (a.kind == "flow") {
+    if (a.name.empty()) {
+      std::cerr << "vcpuspec: error: render flow needs a flow name\n";
+      return kUsage;
+    }
+    const ir::Flow* f = find_flow(m, a.name, "flow");
+    if (!f) return kUsage;
+    if (!a.compare.empty()) {
+      const ir::Flow* g = find_flow(m, a.compare, "--compare");
+      if (!g) return kUsage;
+      dot = emit::compare_dot(m, *f, *g);
+    } else {
+      dot = emit::flow_dot(m, *f);
+    }
+  } else {
+    if (a.flow.empty() || a.property.empty() || !a.name.empty()) {
+      std::cerr << "vcpuspec: error: render counterexample takes --flow FLOW --property ID\n";
+      return kUsage;
+    }
+    const ir::Flow* f = find_flow(m, a.flow, "--flow");
+    if (!f) return kUsage;
+    smt::FlowProveOptions fo;
+    fo.flows = {a.flow};
+    fo.properties = {a.property};
+    auto obs = smt::prove_flows(m, fo);
+    if (obs.empty()) {
+      std::cerr << "vcpuspec: error: --property " << a.property << ": no such property for flow " << a.flow << "\n";
+      return kUsage;
+    }
+    const smt::FlowObligation& ob = obs.front();
+    if (ob.outcome == smt::Outcome::Unknown) {
+      std::cerr << "vcpuspec: " << ob.property << " on " << ob.flow << " is unknown: " << ob.reason << "\n";
+      return kUnknown;
+    }
+    if (!ob.applicable || ob.outcome == smt::Outcome::Proved) {
+      std::cerr << "vcpuspec: " << ob.property << " " << (ob.applicable ? "is proved" : "does not apply") << " on "
+                << ob.flow << ": no counterexample to draw\n";
+      return kOk;
+    }
+    dot = emit::counterexample_dot(m, *f, ob);
+  }
+  std::string bytes = dot, error;
+  if (format != "dot" && !gv::render_dot(dot, format, bytes, error)) {
+    std::cerr << "vcpuspec: internal error: " << error << "\n";
+    return 70;
+  }
+  if (a.output.empty()) {
+    std::cout << bytes;
+    return kOk;
+  }
+  std::ofstream out(a.output, std::ios::binary);
+  if (!(out << bytes) || !out.flush()) {
+    std::cerr << "vcpuspec: error: " << a.output << ": cannot write\n";
+    return kBadInput;
+  }
+  return kOk;
+}
+
+}  // namespace
+
+std::function<int()> add_render(CLI::App& app) {
+  auto a = std::make_shared<RenderArgs>();
+  app.add_option("kind", a->kind, "flow or counterexample")->required()->check(CLI::IsMember({"flow", "counterexample"}));
+  app.add_option("name", a->name, "render flow: the flow, e.g. kvm_5_10.vcpu_reset_vmx");
+  app.add_option("--compare", a->compare, "render flow: a second flow to draw beside it, reordered operations in red");
+  app.add_option("--flow", a->flow, "render counterexample: the flow");
+  app.add_option("--property", a->property, "render counterexample: the property");
+  app.add_option("-o,--output", a->output, "output file; the format follows its extension (.dot, .svg, .png)");
+  app.add_option("--format", a->format, "dot, svg or png (default: from -o, else dot)");
+  return [a] { return run_render(*a); };
+}
+
+}  // namespace vcpuspec::cli
