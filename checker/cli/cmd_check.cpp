@@ -61,7 +61,8 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
   }
   std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
   long id = readers::find_slot(slots(), key);
-  if (id < 0 || rt::is_state_slot(generated::kSlots[id].kind)) {
+  rt::SlotKind kind = id < 0 ? rt::SlotKind::Register : generated::kSlots[id].kind;
+  if (id < 0 || !(kind == rt::SlotKind::Param || kind == rt::SlotKind::Feature || kind == rt::SlotKind::Control)) {
     error = "--set " + kv + ": '" + key + "' is not a configuration name" + readers::suggest_slot(slots(), key, false);
     return false;
   }
@@ -192,10 +193,12 @@ std::function<int()> add_check(CLI::App& app) {
   app.add_option("--format", a->format, "input format: auto or json")->default_str("auto");
   app.add_option("--flavor", a->flavor, "which checks apply: arch, vmx or svm (default: from the input)")
       ->check(CLI::IsMember({"arch", "vmx", "svm"}));
-  app.add_option("--set", a->sets, "override configuration, e.g. --set cpu.maxphyaddr=39 (repeatable)");
+  app.add_option("--set", a->sets, "override configuration, e.g. --set cpu.maxphyaddr=39 (repeatable)")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--expect", a->expect, "also compare with the spec state: reset or init");
   app.add_option("--before", a->before, "with --expect init: the state before INIT");
-  app.add_option("--check", a->only, "run only these checks (repeatable)");
+  app.add_option("--check", a->only, "run only these checks (repeatable)")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--timeout", a->timeout_s, "Z3 time limit per query, seconds (for --expect)");
   app.add_flag("--json", a->json, "machine output (vcpuspec.check/1)");
   app.add_flag("-v,--verbose", a->verbose, "also list passing checks and matching fields");

@@ -154,10 +154,14 @@ int run_lint(const SolverArgs& a) {
 std::function<int()> add_prove(CLI::App& app) {
   auto a = std::make_shared<SolverArgs>();
   add_solver_options(app, *a);
-  app.add_option("--state", a->states, "prove only for these states (repeatable)");
-  app.add_option("--check", a->checks, "prove only these checks (repeatable)");
-  app.add_option("--flow", a->flows, "prove only on these flows: names or globs such as kvm_5_15.* (repeatable)");
-  app.add_option("--property", a->properties, "prove only these properties: ids or globs such as H3.* (repeatable)");
+  app.add_option("--state", a->states, "prove only for these states (repeatable)")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--check", a->checks, "prove only these checks (repeatable)")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--flow", a->flows, "prove only on these flows: names or globs such as kvm_5_15.* (repeatable)")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--property", a->properties, "prove only these properties: ids or globs such as H3.* (repeatable)")
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--report", a->report, "md: write the hazards table (Markdown) instead of the proof log");
   app.add_option("-o,--output", a->output, "write the output to this file instead of stdout");
   return [a] { return run_prove(*a); };

@@ -101,7 +101,7 @@ int run_render(const RenderArgs& a) {
   std::string bytes = dot, error;
   if (format != "dot" && !gv::render_dot(dot, format, bytes, error)) {
     std::cerr << "vcpuspec: internal error: " << error << "\n";
-    return 70;
+    return kInternal;
   }
   if (a.output.empty()) {
     std::cout << bytes;

@@ -47,6 +47,6 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // A bug, not a user error: say so plainly rather than crash.
     std::cerr << "vcpuspec: internal error: " << e.what() << "\n";
-    return 70;
+    return cli::kInternal;
   }
 }

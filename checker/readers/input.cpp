@@ -75,9 +75,11 @@ std::string suggest_slot(Slots slots, std::string_view name, bool state_only) {
   std::string best;
   size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
   for (const rt::SlotInfo& s : slots) {
-    if (state_only && !rt::is_state_slot(s.kind)) continue;
+    // Suggest only names of the kind asked for, and never the name itself.
+    bool config = s.kind == rt::SlotKind::Param || s.kind == rt::SlotKind::Feature || s.kind == rt::SlotKind::Control;
+    if (state_only ? !rt::is_state_slot(s.kind) : !config) continue;
     size_t d = distance(name, s.name);
-    if (d < best_d) {
+    if (d > 0 && d < best_d) {
       best_d = d;
       best = s.name;
     }

@@ -108,7 +108,16 @@ class Reader {
 
   bool cpu(const json::Value& v) {
     if (!object(v, "cpu")) return false;
-    for (const auto& [key, item] : v.members) {
+    // "features" fills in every feature it does not list, so it goes last:
+    // `"la57": true` means the same before or after it.
+    std::vector<const json::Member*> order;
+    for (const json::Member& m : v.members)
+      if (m.key != "features") order.push_back(&m);
+    for (const json::Member& m : v.members)
+      if (m.key == "features") order.push_back(&m);
+    for (const json::Member* m : order) {
+      const std::string& key = m->key;
+      const json::Value& item = m->value;
       if (key == "vendor") {
         if (item.kind != json::Value::Kind::String || (item.text != "intel" && item.text != "amd"))
           return fail(item, "\"cpu.vendor\" must be \"intel\" or \"amd\"");
@@ -186,8 +195,13 @@ class Reader {
         continue;
       }
       long id = find_slot(slots_, key);
-      if (id < 0 || !rt::is_state_slot(slots_[static_cast<size_t>(id)].kind))
-        return fail_key(item, "unknown state field \"" + key + "\"" + suggest_slot(slots_, key, true));
+      bool group = false;
+      for (const rt::SlotInfo& s : slots_)
+        if (key == s.group) group = true;
+      if (group) return fail(item, "\"" + key + "\" is a segment or descriptor table: give an object of its members");
+      if (id >= 0 && !rt::is_state_slot(slots_[static_cast<size_t>(id)].kind))
+        return fail_key(item, "\"" + key + "\" is configuration, not vCPU state: put it under \"cpu\" or \"config\"");
+      if (id < 0) return fail_key(item, "unknown state field \"" + key + "\"" + suggest_slot(slots_, key, true));
       if (!assign(id, item, key)) return false;
     }
     return true;

@@ -246,3 +246,30 @@ TEST_CASE("cli: explain shows a property's predicate, condition and fix, and a f
   auto l = run_cli({"explain", "--list", "--scope", "common"});
   CHECK_THAT(l.out, Catch::Contains("H3.LMA_FROM_OLD_CR0  [property, common]"));
 }
+
+TEST_CASE("cli: regressions from the docs review", "[cli]") {
+  // A repeatable option takes one value per use: positionals after it stay positional.
+  auto p = run_cli({"prove", "--state", "RESET", "spec/arch"});
+  CHECK(p.exit_code == 0);
+  CHECK_THAT(p.out, Catch::Contains("30 proved"));
+  auto c = run_cli({"check", "--check", "ARCH.CR0.HI", kReset, kReset});
+  CHECK(c.exit_code == 0);
+  // --set takes configuration only, and never suggests the name it was given.
+  for (const char* bad : {"kvm.hflags=5", "init=1", "CR0=0"}) {
+    auto r = run_cli({"check", kReset, "--set", bad});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("did you mean '" + std::string(bad).substr(0, std::string(bad).find('=')) + "'") ==
+          std::string::npos);
+  }
+  // A segment given as a number says what it needs.
+  auto s = run_cli({"check", "-"}, R"({"schema":"vcpuspec.state/1","state":{"CS":"0x10"}})");
+  CHECK(s.exit_code == 3);
+  CHECK_THAT(s.err, Catch::Contains("\"CS\" is a segment or descriptor table: give an object of its members"));
+  // cpu.features and an explicit feature mean the same in either order.
+  for (const char* j : {R"({"schema":"vcpuspec.state/1","cpu":{"features":["lm"],"la57":true},"state":{}})",
+                        R"({"schema":"vcpuspec.state/1","cpu":{"la57":true,"features":["lm"]},"state":{}})"}) {
+    auto r = run_cli({"check", "-"}, j);
+    CHECK(r.exit_code == 4);  // every check unknown: the state is empty
+    CHECK(r.err.empty());
+  }
+}
