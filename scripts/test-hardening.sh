@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake -S . -B build-asan -G Ninja -DVCPUSPEC_SANITIZE=address,undefined
 cmake --build build-asan -j2
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan -j2 --output-on-failure
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -j2 --output-on-failure
 
 seconds=${VCPUSPEC_FUZZ_SECONDS:-30}
 for target in fuzz_spec fuzz_state_json; do
