@@ -60,7 +60,6 @@ struct Flow {
   std::vector<Instr> code;
   std::vector<CallSite> calls;
   std::vector<FlowStep> steps;
-  std::vector<SlotId> writes;   // every model slot the flow may write, sorted
 };
 
 struct Property {

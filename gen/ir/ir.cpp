@@ -57,6 +57,12 @@ const StateDef* Model::find_state(const std::string& name) const {
   return nullptr;
 }
 
+const Group* Model::find_group(const std::string& name) const {
+  for (const Group& g : groups)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
 uint64_t Piece::mask() const { return range_mask(hi, lo); }
 
 uint64_t SlotInit::care_mask() const {

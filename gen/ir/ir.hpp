@@ -193,6 +193,7 @@ struct Model {
   std::optional<SlotId> find_slot(const std::string& name) const;
   const Check* find_check(const std::string& id) const;
   const StateDef* find_state(const std::string& name) const;
+  const Group* find_group(const std::string& name) const;
 };
 
 // ---- helpers ---------------------------------------------------------------

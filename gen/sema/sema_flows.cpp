@@ -15,7 +15,6 @@ struct Analyzer::FlowCtx {
   std::vector<std::string> stack;     // ops being inlined, for recursion
   uint32_t parent = 0;                // enclosing call + 1
   uint32_t step = 0;
-  std::set<ir::SlotId> writes;
   std::map<std::string, unsigned> temp_names;
 };
 
@@ -184,7 +183,7 @@ void Analyzer::inline_assign(FlowCtx& cx, const ast::QName& target, const ast::E
     return;
   }
   lvalue_in_flow_ = true;
-  auto lv = resolve_lvalue(target, false, nullptr);
+  auto lv = resolve_lvalue(target, false);
   lvalue_in_flow_ = false;
   if (!lv) {
     type(value, std::nullopt, scope);
@@ -207,7 +206,6 @@ void Analyzer::inline_assign(FlowCtx& cx, const ast::QName& target, const ast::E
   in.hi = lv->hi;
   in.lo = lv->lo;
   in.value = v;
-  cx.writes.insert(lv->slot);
 }
 
 void Analyzer::inline_call(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals) {
@@ -296,20 +294,12 @@ void Analyzer::inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::strin
     }
     case ast::Stmt::Kind::Assign: inline_assign(cx, st.target, *st.value, scope); return;
     case ast::Stmt::Kind::StructAssign: {
-      const ir::Group* group = nullptr;
-      for (const ir::Group& g : model_->groups)
-        if (g.name == st.target.str()) group = &g;
+      const ir::Group* group = model_->find_group(st.target.str());
       if (!group) {
         diags_.error(st.target.loc, "'" + st.target.str() + "' is not a segment or descriptor table; `:= { ... }` assigns those");
         return;
       }
-      for (const ast::MemberInit& mi : st.members) {
-        ast::QName full = mi.member;
-        full.parts.insert(full.parts.begin(), group->name);
-        full.part_locs.insert(full.part_locs.begin(), mi.member.loc);
-        full.loc = mi.member.loc;
-        inline_assign(cx, full, *mi.value, scope);
-      }
+      for (const ast::MemberInit& mi : st.members) inline_assign(cx, member_qname(*group, mi), *mi.value, scope);
       return;
     }
     case ast::Stmt::Kind::If: {
@@ -417,10 +407,9 @@ void Analyzer::analyze_flows() {
           flow->formals.push_back(*id);
           used_slots_.insert(*id);
         }
-      FlowCtx cx{*flow, nullptr, {}, 0, 0, {}, {}};
+      FlowCtx cx{*flow, nullptr, {}, 0, 0, {}};
       std::map<std::string, Local> locals;
       inline_block(cx, fd.body, locals, true);
-      flow->writes.assign(cx.writes.begin(), cx.writes.end());
       model_->flows.push_back(std::move(flow));
     }
   }
@@ -429,7 +418,7 @@ void Analyzer::analyze_flows() {
     if (used_ops_.count(name)) continue;
     ir::Flow scratch;
     scratch.name = name;
-    FlowCtx cx{scratch, nullptr, {name}, 0, 0, {}, {}};
+    FlowCtx cx{scratch, nullptr, {name}, 0, 0, {}};
     std::map<std::string, Local> locals;
     for (const ast::Formal& f : op->formals) {
       std::vector<ir::BitField> fields;
@@ -485,16 +474,13 @@ void Analyzer::analyze_properties() {
           diags_.error(pd.state_loc, "unknown state '" + pd.state_name + "'" + suggest(pd.state_name, known));
         }
         for (const ast::QName& q : pd.except) {
-          ir::SlotId first = 0;
-          auto lv = resolve_lvalue(q, true, &first);
+          auto lv = resolve_lvalue(q, true);
           if (!lv) continue;
-          if (lv->text != "group") {
+          if (!lv->group) {
             p->except.emplace_back(lv->slot, ir::range_mask(lv->hi, lv->lo));
             continue;
           }
-          for (const ir::Group& g : model_->groups)
-            if (g.members.front() == first)
-              for (ir::SlotId m : g.members) p->except.emplace_back(m, ir::mask_of(model_->slot(m).width));
+          for (ir::SlotId m : lv->group->members) p->except.emplace_back(m, ir::mask_of(model_->slot(m).width));
         }
       }
       model_->properties.push_back(std::move(p));

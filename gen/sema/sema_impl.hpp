@@ -35,7 +35,11 @@ struct LValue {
   ir::SlotId slot;
   unsigned hi, lo;
   std::string text;
+  const ir::Group* group = nullptr;  // a whole segment or descriptor table (allow_group)
 };
+
+// `CS = { sel ... }`: the member `sel` named in full, `CS.sel`, at the member.
+ast::QName member_qname(const ir::Group& g, const ast::MemberInit& mi);
 
 class Analyzer {
  public:
@@ -94,7 +98,7 @@ class Analyzer {
   void analyze_checks();
   void analyze_states();
   void analyze_state(const ast::StateDecl& s, std::set<std::string>& visiting);
-  std::optional<LValue> resolve_lvalue(const ast::QName& q, bool allow_group, ir::SlotId* group_first);
+  std::optional<LValue> resolve_lvalue(const ast::QName& q, bool allow_group);
   void warn_unused();
 
   const std::vector<ast::SpecFile>& files_;

@@ -62,7 +62,15 @@ bool reads_state_now(const ir::Expr& e, ir::SlotId id) {
 
 }  // namespace
 
-std::optional<LValue> Analyzer::resolve_lvalue(const ast::QName& q, bool allow_group, ir::SlotId* group_first) {
+ast::QName member_qname(const ir::Group& g, const ast::MemberInit& mi) {
+  ast::QName full = mi.member;
+  full.parts.insert(full.parts.begin(), g.name);
+  full.part_locs.insert(full.part_locs.begin(), mi.member.loc);
+  full.loc = mi.member.loc;
+  return full;
+}
+
+std::optional<LValue> Analyzer::resolve_lvalue(const ast::QName& q, bool allow_group) {
   std::string full = q.str();
   for (size_t k = q.parts.size(); k >= 1; --k) {
     std::string name;
@@ -92,12 +100,8 @@ std::optional<LValue> Analyzer::resolve_lvalue(const ast::QName& q, bool allow_g
     }
     return LValue{*id, f->hi, f->lo, full};
   }
-  for (const ir::Group& g : model_->groups) {
-    if (g.name != full) continue;
-    if (allow_group && group_first) {
-      *group_first = g.members.front();
-      return LValue{g.members.front(), 0, 0, "group"};
-    }
+  if (const ir::Group* g = model_->find_group(full)) {
+    if (allow_group) return LValue{g->members.front(), 0, 0, full, g};
     diags_.error(q.loc, "'" + full + "' is a segment or descriptor table; assign its members with " + full +
                             " = { sel ..., base ... }");
     return std::nullopt;
@@ -243,22 +247,17 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
         bool keep = item.kind == ast::StateItem::Kind::Keep;
         if (keep && !s.prev_name) {
           diags_.error(item.loc, "`keep` needs a previous state: declare it as `state " + s.name + "(prev)`");
-          for (const ast::QName& q : item.targets) {
-            ir::SlotId first = 0;
-            if (auto lv = resolve_lvalue(q, true, &first)) named[lv->slot] = true;
-          }
+          for (const ast::QName& q : item.targets)
+            if (auto lv = resolve_lvalue(q, true)) named[lv->slot] = true;
           break;
         }
         for (const ast::QName& q : item.targets) {
-          ir::SlotId first = 0;
-          auto lv = resolve_lvalue(q, true, &first);
+          auto lv = resolve_lvalue(q, true);
           if (!lv) continue;
           named[lv->slot] = true;
           std::vector<LValue> targets;
-          if (lv->text == "group") {
-            for (const ir::Group& g : model_->groups)
-              if (g.members.front() == first)
-                for (ir::SlotId m : g.members) targets.push_back(LValue{m, model_->slot(m).width - 1, 0, ""});
+          if (lv->group) {
+            for (ir::SlotId m : lv->group->members) targets.push_back(LValue{m, model_->slot(m).width - 1, 0, ""});
           } else {
             targets.push_back(*lv);
           }
@@ -276,7 +275,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
         break;
       }
       case ast::StateItem::Kind::Assign: {
-        auto lv = resolve_lvalue(item.targets[0], false, nullptr);
+        auto lv = resolve_lvalue(item.targets[0], false);
         if (!lv) {
           type(*item.value, std::nullopt, scope);
           break;
@@ -296,19 +295,14 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
       }
       case ast::StateItem::Kind::StructAssign: {
         const ast::QName& q = item.targets[0];
-        const ir::Group* group = nullptr;
-        for (const ir::Group& g : model_->groups)
-          if (g.name == q.str()) group = &g;
+        const ir::Group* group = model_->find_group(q.str());
         if (!group) {
           diags_.error(q.loc, "'" + q.str() + "' is not a segment or descriptor table; `= { ... }` assigns those");
           break;
         }
         for (const ast::MemberInit& mi : item.members) {
-          ast::QName full = mi.member;
-          full.parts.insert(full.parts.begin(), group->name);
-          full.part_locs.insert(full.part_locs.begin(), mi.member.loc);
-          full.loc = mi.member.loc;
-          auto lv = resolve_lvalue(full, false, nullptr);
+          ast::QName full = member_qname(*group, mi);
+          auto lv = resolve_lvalue(full, false);
           if (!lv) continue;
           named[lv->slot] = true;
           unsigned w = lv->hi - lv->lo + 1;
