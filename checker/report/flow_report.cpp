@@ -19,7 +19,7 @@ std::string change_text(const smt::FieldChange& c) {
 std::string inputs_text(const smt::FlowCounterexample& ce) {
   std::string out;
   for (const smt::FieldValue& v : ce.inputs)
-    out += (out.empty() ? "" : ", ") + (v.role == "start" ? "start." + v.field : v.field) + "=" + value(v);
+    out += (out.empty() ? "" : ", ") + smt::input_name(v) + "=" + value(v);
   return out.empty() ? "(all defaults)" : out;
 }
 

@@ -144,13 +144,11 @@ ir::Values canonical_init(const ir::Model& m) {
     if (s.kind == ir::SlotKind::FlowParam) v[id] = s.name == "init" ? 1 : 0;
     else if (!ir::is_flow_state(s.kind)) v[id] = s.default_value ? *s.default_value : s.range ? s.range->first : 0;
   }
-  for (const ir::StateDef& st : m.states) {
-    if (st.parametric()) continue;
+  if (const ir::StateDef* st = m.reset_state()) {
     std::vector<uint64_t> care;
-    ir::Values reset = ir::apply_state(m, st, v, care);
+    ir::Values reset = ir::apply_state(m, *st, v, care);
     for (ir::SlotId id = 0; id < m.slots.size(); ++id)
       if (ir::is_state(m.slot(id).kind)) v[id] = reset[id];
-    break;
   }
   for (ir::SlotId id = 0; id < m.slots.size(); ++id) {
     const ir::Slot& s = m.slot(id);
@@ -220,7 +218,7 @@ std::string counterexample_dot(const ir::Model& m, const ir::Flow& f, const smt:
   // The failing path in red: the edges into and out of steps that did something.
   std::vector<std::string> input_list;
   for (const smt::FieldValue& v : ob.ce.inputs)
-    input_list.push_back((v.role == "start" ? "start." + v.field : v.field) + "=" + ir::format_value(v.value, v.width));
+    input_list.push_back(smt::input_name(v) + "=" + ir::format_value(v.value, v.width));
   std::vector<std::string> fin;
   for (const smt::FieldChange& c : ob.ce.expected)
     fin.push_back(c.field + " = " + ir::format_value(c.after, c.width) + ", expected " +

@@ -57,6 +57,12 @@ const StateDef* Model::find_state(const std::string& name) const {
   return nullptr;
 }
 
+const StateDef* Model::reset_state() const {
+  for (const StateDef& s : states)
+    if (!s.parametric()) return &s;
+  return nullptr;
+}
+
 const Group* Model::find_group(const std::string& name) const {
   for (const Group& g : groups)
     if (g.name == name) return &g;

@@ -194,6 +194,8 @@ struct Model {
   const Check* find_check(const std::string& id) const;
   const StateDef* find_state(const std::string& name) const;
   const Group* find_group(const std::string& name) const;
+  // The first state that is not parametric (RESET): flows' default start.
+  const StateDef* reset_state() const;
 };
 
 // ---- helpers ---------------------------------------------------------------

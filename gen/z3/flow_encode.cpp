@@ -51,6 +51,11 @@ FlowTerms encode_flow(Encoder& enc, const ir::Flow& f) {
   return t;
 }
 
+z3::expr feasible_start(Encoder& enc, const FlowTerms& t) {
+  Valuation arch(t.start.begin(), t.start.begin() + static_cast<long>(enc.model().slots.size()));
+  return enc.config_axioms() && enc.legal(arch, "arch") && t.assumptions;
+}
+
 z3::expr property_premise(Encoder& enc, const ir::Property& p, const FlowTerms& t) {
   z3::expr pre = enc.ctx().bool_val(true);
   if (p.when) pre = pre && enc.pred(*p.when, t.start, &t.start);

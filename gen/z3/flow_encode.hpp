@@ -26,6 +26,10 @@ struct FlowTerms {
 // and flow formals are the shared configuration constants.
 FlowTerms encode_flow(Encoder& enc, const ir::Flow& f);
 
+// The runs worth considering: configuration in range, a legal vCPU at the
+// start (every `arch` check), and every `assume` of the flow met.
+z3::expr feasible_start(Encoder& enc, const FlowTerms& t);
+
 // The property's `when` (and, for `always`, the invariant at the start).
 z3::expr property_premise(Encoder& enc, const ir::Property& p, const FlowTerms& t);
 // The property fails on this run.

@@ -143,13 +143,9 @@ class FlowProver {
 
   void prove(const ir::Flow& f, std::vector<FlowObligation>& out) {
     FlowTerms t = encode_flow(enc_, f);
-    const ir::StateDef* reset = nullptr;
-    for (const ir::StateDef& s : m_.states)
-      if (!s.parametric()) { reset = &s; break; }
+    const ir::StateDef* reset = m_.reset_state();
     Valuation reset_vals = reset ? enc_.apply_state(*reset, nullptr, "default") : Valuation{};
-    // A legal vCPU to start from, and whatever the flow assumes.
-    Valuation arch_start(t.start.begin(), t.start.begin() + static_cast<long>(m_.slots.size()));
-    z3::expr base = enc_.config_axioms() && enc_.legal(arch_start, "arch") && t.assumptions;
+    z3::expr base = feasible_start(enc_, t);
     std::vector<Chunk> chunks = input_chunks(m_);
 
     for (const auto& pp : m_.properties) {
@@ -337,7 +333,7 @@ struct FlowGroundEvaluator::Impl {
 
 std::vector<std::vector<uint64_t>> FlowGroundEvaluator::sample_feasible(unsigned n, unsigned seed) {
   Impl& i = *impl_;
-  Valuation arch(i.t.start.begin(), i.t.start.begin() + static_cast<long>(i.m.slots.size()));
+  z3::expr feasible = feasible_start(i.enc, i.t);
   std::vector<std::vector<uint64_t>> out;
   for (unsigned k = 0; k < n; ++k) {
     z3::solver s(i.ctx, "QF_BV");
@@ -345,7 +341,7 @@ std::vector<std::vector<uint64_t>> FlowGroundEvaluator::sample_feasible(unsigned
     p.set("random_seed", seed + k);
     p.set("phase", i.ctx.str_symbol("random"));
     s.set(p);
-    s.add(i.enc.config_axioms() && i.enc.legal(arch, "arch") && i.t.assumptions);
+    s.add(feasible);
     if (s.check() != z3::sat) break;
     z3::model m = s.get_model();
     std::vector<uint64_t> v;

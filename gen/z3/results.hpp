@@ -56,6 +56,10 @@ struct StepRow {
   bool broke = false;
 };
 
+// How an input is named in reports: `start.CR0.PG` for the start state,
+// the bare name for configuration and flow formals.
+inline std::string input_name(const FieldValue& v) { return v.role == "start" ? "start." + v.field : v.field; }
+
 struct FlowCounterexample {
   std::vector<FieldValue> inputs;   // role "flow" (formals), "config", "start": only what is off its default
   std::vector<StepRow> rows;
