@@ -61,8 +61,7 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
   }
   std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
   long id = readers::find_slot(slots(), key);
-  rt::SlotKind kind = id < 0 ? rt::SlotKind::Register : generated::kSlots[id].kind;
-  if (id < 0 || !(kind == rt::SlotKind::Param || kind == rt::SlotKind::Feature || kind == rt::SlotKind::Control)) {
+  if (id < 0 || !rt::is_config_slot(generated::kSlots[id].kind)) {
     error = "--set " + kv + ": '" + key + "' is not a configuration name" + readers::suggest_slot(slots(), key, false);
     return false;
   }

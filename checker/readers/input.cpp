@@ -76,8 +76,7 @@ std::string suggest_slot(Slots slots, std::string_view name, bool state_only) {
   size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
   for (const rt::SlotInfo& s : slots) {
     // Suggest only names of the kind asked for, and never the name itself.
-    bool config = s.kind == rt::SlotKind::Param || s.kind == rt::SlotKind::Feature || s.kind == rt::SlotKind::Control;
-    if (state_only ? !rt::is_state_slot(s.kind) : !config) continue;
+    if (state_only ? !rt::is_state_slot(s.kind) : !rt::is_config_slot(s.kind)) continue;
     size_t d = distance(name, s.name);
     if (d > 0 && d < best_d) {
       best_d = d;

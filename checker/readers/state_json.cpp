@@ -173,12 +173,12 @@ class Reader {
   bool state(const json::Value& v) {
     if (!object(v, "state")) return false;
     for (const auto& [key, item] : v.members) {
+      bool group = false;  // a segment or descriptor table
+      for (const rt::SlotInfo& s : slots_)
+        if (key == s.group) group = true;
       if (item.kind == json::Value::Kind::Object) {
-        // A segment or descriptor table: {"sel": ..., "base": ..., "limit": ..., "ar": ...}
-        bool any_member = false;
-        for (const rt::SlotInfo& s : slots_)
-          if (key == s.group) any_member = true;
-        if (!any_member)
+        // {"sel": ..., "base": ..., "limit": ..., "ar": ...}
+        if (!group)
           return fail_key(item, "\"" + key + "\" is not a segment or descriptor table" +
                                     suggest_slot(slots_, key, true));
         if (!unique_keys(item)) return false;
@@ -195,9 +195,6 @@ class Reader {
         continue;
       }
       long id = find_slot(slots_, key);
-      bool group = false;
-      for (const rt::SlotInfo& s : slots_)
-        if (key == s.group) group = true;
       if (group) return fail(item, "\"" + key + "\" is a segment or descriptor table: give an object of its members");
       if (id >= 0 && !rt::is_state_slot(slots_[static_cast<size_t>(id)].kind))
         return fail_key(item, "\"" + key + "\" is configuration, not vCPU state: put it under \"cpu\" or \"config\"");

@@ -12,6 +12,10 @@ namespace vcpuspec::rt {
 enum class SlotKind : uint8_t { Register, Msr, SegmentMember, DtableMember, Param, Feature, Control, Var, FlowParam };
 
 inline bool is_state_slot(SlotKind k) { return k <= SlotKind::DtableMember; }
+// What a dump or --set may configure (not the hypervisor model's vars or flow formals).
+inline bool is_config_slot(SlotKind k) {
+  return k == SlotKind::Param || k == SlotKind::Feature || k == SlotKind::Control;
+}
 
 // Describes a slot; the generated code has one per slot of the spec.
 struct SlotInfo {
