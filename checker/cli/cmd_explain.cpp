@@ -7,6 +7,8 @@
 #include "cli/exit_codes.hpp"
 #include "cli/spec_source.hpp"
 #include "ir/flow.hpp"
+#include "report/witness_report.hpp"
+#include "z3/witness.hpp"
 
 namespace vcpuspec::cli {
 
@@ -95,6 +97,15 @@ int run_explain(const ExplainArgs& a) {
     if (*c.when) std::cout << "  when:      " << c.when << "\n";
     std::cout << "  assert:    " << c.predicate << "\n  cite:      " << c.cite << "\n";
     if (*c.note) std::cout << "  note:      " << c.note << "\n";
+    if (const ir::Check* ic = m.find_check(c.id)) {
+      if (!ic->overlaps.empty()) {
+        std::string list;
+        for (const std::string& d : ic->overlaps) list += (list.empty() ? "" : ", ") + d;
+        std::cout << "  overlaps:  " << list << "\n";
+      }
+      std::cout << "  witnesses: a passing and a failing state from Z3\n"
+                << report::witness_text(m, *ic, smt::find_witness(m, *ic, {}), "    ");
+    }
     return kOk;
   }
   std::cerr << "vcpuspec: error: no check, property or flow '" << a.id << "' (see 'vcpuspec explain --list')\n";

@@ -19,7 +19,14 @@ std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& pat
   } else {
     spec = front::load_spec_paths(paths);
   }
-  std::cerr << render_all(spec->sources, spec->diags);
+  // The built-in spec's warnings are the spec authors' business: vcpuspec-gen
+  // prints them at build time. A user's spec files get every diagnostic.
+  if (paths.empty()) {
+    for (const Diagnostic& d : spec->diags.sorted())
+      if (d.severity == Severity::Error) std::cerr << render(spec->sources, d);
+  } else {
+    std::cerr << render_all(spec->sources, spec->diags);
+  }
   if (!spec->model) {
     exit = kBadInput;
     return nullptr;

@@ -99,18 +99,7 @@ LintReport lint(const ir::Model& model, const LintOptions& opts) {
       auto r = check(sv, lits, reason);
       if (r == z3::unknown) unknown(c, "is it implied by other checks", reason);
       if (r == z3::unsat) {
-        // Shrink the core until every member is needed.
-        z3::expr_vector core = sv.unsat_core();
-        std::vector<z3::expr> keep;
-        for (unsigned k = 0; k < core.size(); ++k) keep.push_back(core[k]);
-        for (size_t i = 0; i < keep.size();) {
-          z3::expr_vector trial(ctx);
-          for (size_t j = 0; j < keep.size(); ++j)
-            if (j != i) trial.push_back(keep[j]);
-          std::string why;
-          if (check(sv, trial, why) == z3::unsat) keep.erase(keep.begin() + static_cast<long>(i));
-          else ++i;
-        }
+        std::vector<z3::expr> keep = shrink_core(sv, sv.unsat_core());
         for (const z3::expr& k : keep) {
           std::string name = k.decl().name().str().substr(4);
           cl.implied_by.push_back(name);

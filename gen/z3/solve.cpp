@@ -49,4 +49,18 @@ z3::check_result check(z3::solver& s, const z3::expr_vector& assumptions, std::s
   }
 }
 
+std::vector<z3::expr> shrink_core(z3::solver& s, const z3::expr_vector& core) {
+  std::vector<z3::expr> keep;
+  for (unsigned k = 0; k < core.size(); ++k) keep.push_back(core[k]);
+  for (size_t i = 0; i < keep.size();) {
+    z3::expr_vector trial(s.ctx());
+    for (size_t j = 0; j < keep.size(); ++j)
+      if (j != i) trial.push_back(keep[j]);
+    std::string why;
+    if (check(s, trial, why) == z3::unsat) keep.erase(keep.begin() + static_cast<long>(i));
+    else ++i;
+  }
+  return keep;
+}
+
 }  // namespace vcpuspec::smt

@@ -4,6 +4,7 @@
 #include <z3++.h>
 
 #include <string>
+#include <vector>
 
 #include "z3/results.hpp"
 
@@ -14,5 +15,9 @@ z3::solver make_solver(z3::context& ctx, const Limits& limits);
 // Checks `s`; for unknown, `reason` gets Z3's explanation ("timeout", "max. resource limit exceeded").
 z3::check_result check(z3::solver& s, std::string& reason);
 z3::check_result check(z3::solver& s, const z3::expr_vector& assumptions, std::string& reason);
+
+// A minimal subset of an unsat core (of assumption literals): every member
+// is needed for `s` to stay unsat.
+std::vector<z3::expr> shrink_core(z3::solver& s, const z3::expr_vector& core);
 
 }  // namespace vcpuspec::smt
