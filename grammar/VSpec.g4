@@ -15,6 +15,7 @@ decl
   | controlDecl
   | defDecl
   | checkDecl
+  | nonCheckDecl
   | stateDecl
   | varDecl
   | eventDecl
@@ -57,6 +58,8 @@ defDecl   : 'def' IDENT '(' (defParam (',' defParam)*)? ')' doc? '=' expr ';' ;
 defParam  : IDENT ':' INT ;
 
 checkDecl   : 'check' qname STRING checkClause* 'assert' expr ';' ;
+// A rule the catalogue records that hardware does NOT check: documented, never evaluated.
+nonCheckDecl : 'noncheck' qname STRING checkClause* ';' ;
 checkClause
   : 'cite' STRING                      # citeClause
   | 'scope' IDENT                      # scopeClause

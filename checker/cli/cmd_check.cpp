@@ -12,6 +12,7 @@
 #include "engine/expect_state.hpp"
 #include "engine/run_checks.hpp"
 #include "readers/state_json.hpp"
+#include "report/sarif.hpp"
 #include "report/check_report.hpp"
 
 namespace vcpuspec::cli {
@@ -27,6 +28,7 @@ struct CheckArgs {
   std::string before;
   std::vector<std::string> only;
   bool json = false;
+  bool sarif = false;
   bool verbose = false;
   double timeout_s = 0;
 };
@@ -174,7 +176,9 @@ int run_check(const CheckArgs& a) {
     checked.push_back(std::move(ci));
   }
   int code = any_fail ? kViolation : any_unknown ? kUnknown : kOk;
-  if (a.json) {
+  if (a.sarif) {
+    std::cout << report::check_sarif(checked, slots());
+  } else if (a.json) {
     std::cout << report::check_json(checked, slots(), code);
   } else {
     report::CheckReportOptions o;
@@ -200,6 +204,7 @@ std::function<int()> add_check(CLI::App& app) {
       ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--timeout", a->timeout_s, "Z3 time limit per query, seconds (for --expect)");
   app.add_flag("--json", a->json, "machine output (vcpuspec.check/1)");
+  app.add_flag("--sarif", a->sarif, "SARIF 2.1.0 output, for code-scanning tools")->excludes("--json");
   app.add_flag("-v,--verbose", a->verbose, "also list passing checks and matching fields");
   return [a] { return run_check(*a); };
 }

@@ -71,6 +71,10 @@ int run_explain(const ExplainArgs& a) {
       if (!a.scope.empty() && a.scope != c.scope) continue;
       std::cout << c.id << "  [" << c.scope << "]  " << c.text << "\n    cite: " << c.cite << "\n";
     }
+    for (const ir::NonCheck& n : m.nonchecks) {
+      if (!a.scope.empty() && a.scope != n.scope) continue;
+      std::cout << n.id << "  [noncheck, " << n.scope << "]  " << n.text << "\n    cite: " << n.cite << "\n";
+    }
     for (const auto& p : m.properties) {
       if (!a.scope.empty() && a.scope != p->scope) continue;
       std::cout << p->id << "  [property, " << p->scope << "]  " << p->text << "\n    cite: " << p->cite << "\n";
@@ -108,6 +112,14 @@ int run_explain(const ExplainArgs& a) {
     }
     return kOk;
   }
+  for (const ir::NonCheck& n : m.nonchecks)
+    if (n.id == a.id) {
+      std::cout << n.id << ": " << n.text << "\n  scope:     " << n.scope
+                << "\n  kind:      noncheck: hardware does not check this; vcpuspec never reports it\n  cite:      " << n.cite
+                << "\n";
+      if (!n.note.empty()) std::cout << "  note:      " << n.note << "\n";
+      return kOk;
+    }
   std::cerr << "vcpuspec: error: no check, property or flow '" << a.id << "' (see 'vcpuspec explain --list')\n";
   return kUsage;
 }

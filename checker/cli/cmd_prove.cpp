@@ -10,6 +10,7 @@
 #include "cli/spec_source.hpp"
 #include "report/flow_report.hpp"
 #include "report/prove_report.hpp"
+#include "report/sarif.hpp"
 #include "ir/flow.hpp"
 #include "z3/flow_prove.hpp"
 #include "z3/lint.hpp"
@@ -25,6 +26,7 @@ struct SolverArgs {
   uint64_t rlimit = 0;
   unsigned memory_mb = 0;
   bool json = false;
+  bool sarif = false;  // lint only
   bool verbose = false;
   std::vector<std::string> states;
   std::vector<std::string> checks;
@@ -145,7 +147,8 @@ int run_lint(const SolverArgs& a) {
   lo.limits = a.limits();
   smt::LintReport rep = smt::lint(*spec->model, lo);
   int code = rep.has_errors() ? kViolation : rep.has_unknown() ? kUnknown : kOk;
-  std::cout << (a.json ? report::lint_json(rep, spec->sources, code) : report::lint_text(rep, spec->sources, a.verbose));
+  if (a.sarif) std::cout << report::lint_sarif(rep, spec->sources);
+  else std::cout << (a.json ? report::lint_json(rep, spec->sources, code) : report::lint_text(rep, spec->sources, a.verbose));
   return code;
 }
 
@@ -170,6 +173,7 @@ std::function<int()> add_prove(CLI::App& app) {
 std::function<int()> add_lint(CLI::App& app) {
   auto a = std::make_shared<SolverArgs>();
   add_solver_options(app, *a);
+  app.add_flag("--sarif", a->sarif, "SARIF 2.1.0 output, for code-scanning tools")->excludes("--json");
   return [a] { return run_lint(*a); };
 }
 

@@ -6,6 +6,72 @@ namespace vcpuspec::engine {
 
 bool scope_applies(std::string_view scope, std::string_view flavor) { return scope == "arch" || scope == flavor; }
 
+const char* blame_name(Blame b) {
+  switch (b) {
+    case Blame::None: return "";
+    case Blame::AnyCpu: return "invalid-state";
+    case Blame::NeedsUnrestrictedGuest: return "needs-unrestricted-guest";
+    case Blame::Configuration: return "configuration";
+  }
+  return "";
+}
+
+std::string blame_text(Blame b, const std::string& config_read) {
+  switch (b) {
+    case Blame::None: return "";
+    case Blame::AnyCpu: return "no CPU accepts this state: a bug in the guest state, or in the VMM that wrote it";
+    case Blame::NeedsUnrestrictedGuest:
+      return "valid only with unrestricted guest, which this entry does not use (secondary.unrestricted_guest=0): "
+             "the VMM must emulate or use vm86, or enable unrestricted guest";
+    case Blame::Configuration:
+      return "inconsistent with the controls or CPU configuration it reads (" + config_read +
+             "): a VMM setup bug, or a --set value that does not match the machine";
+  }
+  return "";
+}
+
+namespace {
+
+// Whose problem a failure is. The spec decides, not a table: the check is
+// re-run with unrestricted guest on; failing that, a check that reads
+// configuration blames the configuration, one that reads only state the state.
+void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::StateInput& in, CheckResult& r) {
+  long ug = readers::find_slot(slots, "secondary.unrestricted_guest");
+  long ept = readers::find_slot(slots, "secondary.enable_ept");
+  if (ug >= 0 && in.flavor == "vmx" && !(in.state.has(static_cast<size_t>(ug)) && in.state.get(static_cast<size_t>(ug)))) {
+    rt::State with_ug = in.state;
+    with_ug.set(static_cast<size_t>(ug), 1);
+    if (ept >= 0) with_ug.set(static_cast<size_t>(ept), 1);  // UG requires EPT (VMX.CTL.UG_NEEDS_EPT)
+    rt::Verdict v = c.eval(with_ug);
+    if (v == rt::Verdict::Pass || v == rt::Verdict::NotApplicable) {
+      r.blame = Blame::NeedsUnrestrictedGuest;
+      return;
+    }
+  }
+  // Name the configuration the failure's facts mention; else what the check reads.
+  std::vector<std::string> named, read;
+  for (uint16_t i = 0; i < c.num_reads; ++i) {
+    const rt::SlotInfo& s = slots[c.reads[i]];
+    if (!rt::is_config_slot(s.kind)) continue;
+    read.push_back(s.name);
+    for (const rt::Fact& f : r.facts)
+      if (f.field.rfind(s.name, 0) == 0 || f.because.find(s.name) != std::string::npos) {
+        named.push_back(s.name);
+        break;
+      }
+  }
+  if (read.empty()) {
+    r.blame = Blame::AnyCpu;
+    return;
+  }
+  r.blame = Blame::Configuration;
+  const std::vector<std::string>& list = named.empty() ? read : named;
+  for (size_t i = 0; i < list.size() && i < 4; ++i) r.config_read += (i ? ", " : "") + list[i];
+  if (list.size() > 4) r.config_read += ", ...";
+}
+
+}  // namespace
+
 CheckRun run_checks(std::span<const rt::CheckInfo> checks, readers::Slots slots, const readers::StateInput& in,
                     const std::vector<std::string>& only) {
   CheckRun run;
@@ -21,6 +87,7 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, readers::Slots slots,
       case rt::Verdict::Fail:
         ++run.fail;
         c.explain(in.state, r.facts);
+        assign_blame(c, slots, in, r);
         break;
       case rt::Verdict::Unknown:
         ++run.unknown;

@@ -10,8 +10,21 @@
 
 namespace vcpuspec::engine {
 
+// Whose problem a failure is, as far as the spec can tell.
+enum class Blame : uint8_t {
+  None,
+  AnyCpu,           // no CPU accepts the state: a guest (or VMM-written) state bug
+  NeedsUnrestrictedGuest,  // valid with unrestricted guest, which the controls leave off
+  Configuration,    // depends on controls, CPU features or parameters: VMM setup, or wrong --set
+};
+const char* blame_name(Blame b);
+// One sentence for people.
+std::string blame_text(Blame b, const std::string& config_read);
+
 struct CheckResult {
   const rt::CheckInfo* info = nullptr;
+  Blame blame = Blame::None;   // for Fail
+  std::string config_read;     // for Blame::Configuration: the controls/features/params the check reads
   rt::Verdict verdict = rt::Verdict::Unknown;
   std::vector<rt::Fact> facts;        // for Fail
   std::vector<std::string> missing;   // for Unknown: the fields the check reads that the input lacks

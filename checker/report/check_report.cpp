@@ -47,6 +47,7 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
           for (const rt::Fact& f : r.facts) out += "        " + fact_line(f) + "\n";
           if (r.facts.empty()) out += "        predicate: " + std::string(c.predicate) + "\n";
           out += "        cite: " + std::string(c.cite) + "\n";
+          out += "        whose: " + engine::blame_text(r.blame, r.config_read) + "\n";
           break;
         case rt::Verdict::Unknown: {
           std::string miss;
@@ -83,6 +84,7 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
             out += "MISMATCH " + e.state + " " + f.field + " = " + rt::format_value(f.actual, f.width) + ", expected " +
                    f.expected + "\n";
             if (!f.cite.empty()) out += "        cite: " + f.cite + "\n";
+            out += "        whose: " + e.state + " mismatch: the VMM's RESET/INIT code left this field wrong\n";
             break;
           case smt::FieldMatch::Conflict:
             ++conflict;
@@ -142,6 +144,10 @@ std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots s
       x["scope"] = r.info->scope;
       x["text"] = r.info->text;
       x["cite"] = r.info->cite;
+      if (r.blame != engine::Blame::None) {
+        x["whose"] = engine::blame_name(r.blame);
+        x["whose_text"] = engine::blame_text(r.blame, r.config_read);
+      }
       if (r.verdict == rt::Verdict::Fail) {
         ordered_json facts = ordered_json::array();
         for (const rt::Fact& f : r.facts) {

@@ -263,6 +263,7 @@ struct SpecFile {
   std::vector<ControlDecl> controls;
   std::vector<DefDecl> defs;
   std::vector<CheckDecl> checks;
+  std::vector<CheckDecl> nonchecks;  // `noncheck`: no assertion
   std::vector<StateDecl> states;
   std::vector<VarDecl> vars;
   std::vector<EventDecl> events;

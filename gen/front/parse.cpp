@@ -251,6 +251,8 @@ class Builder {
       if (!dd.name.empty() && dd.body) out.defs.push_back(std::move(dd));
     } else if (auto* ck = d->checkDecl()) {
       check(ck, out);
+    } else if (auto* nc = d->nonCheckDecl()) {
+      noncheck(nc, out);
     } else if (auto* st = d->stateDecl()) {
       state(st, out);
     } else if (auto* v = d->varDecl()) {
@@ -431,7 +433,23 @@ class Builder {
     c.loc = loc(ck);
     c.id = qname(ck->qname());
     c.text = text(ck->STRING());
-    for (auto* cl : ck->checkClause()) {
+    clauses(ck->checkClause(), c);
+    c.assertion = expr(ck->expr());
+    c.assert_loc = loc(ck->expr());
+    if (!c.id.parts.empty() && c.assertion) out.checks.push_back(std::move(c));
+  }
+
+  void noncheck(P::NonCheckDeclContext* nc, ast::SpecFile& out) {
+    ast::CheckDecl c;
+    c.loc = loc(nc);
+    c.id = qname(nc->qname());
+    c.text = text(nc->STRING());
+    clauses(nc->checkClause(), c);
+    if (!c.id.parts.empty()) out.nonchecks.push_back(std::move(c));
+  }
+
+  void clauses(const std::vector<P::CheckClauseContext*>& list, ast::CheckDecl& c) {
+    for (auto* cl : list) {
       if (auto* x = dynamic_cast<P::CiteClauseContext*>(cl)) c.cites.push_back(text(x->STRING()));
       else if (auto* x = dynamic_cast<P::ScopeClauseContext*>(cl)) {
         if (x->IDENT()) c.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
@@ -443,9 +461,6 @@ class Builder {
         c.notes.push_back(text(x->STRING()));
       }
     }
-    c.assertion = expr(ck->expr());
-    c.assert_loc = loc(ck->expr());
-    if (!c.id.parts.empty() && c.assertion) out.checks.push_back(std::move(c));
   }
 
   void state(P::StateDeclContext* st, ast::SpecFile& out) {

@@ -134,6 +134,13 @@ struct Check {
   std::vector<SlotId> reads;  // every slot when/assert read, sorted
 };
 
+// A catalogue row that hardware deliberately does not check (`noncheck`):
+// shown by `explain`, never evaluated.
+struct NonCheck {
+  std::string id, text, cite, scope, note;
+  Loc loc;
+};
+
 // The value a state gives bits hi:lo of one slot.
 struct Piece {
   unsigned hi = 0, lo = 0;
@@ -182,6 +189,7 @@ struct Model {
   std::vector<Group> groups;
   std::vector<std::unique_ptr<Def>> defs;
   std::vector<Check> checks;
+  std::vector<NonCheck> nonchecks;
   std::vector<StateDef> states;
   std::vector<Event> events;
   std::vector<std::unique_ptr<Flow>> flows;           // flow.hpp

@@ -78,6 +78,50 @@ void Analyzer::analyze_defs() {
   }
 }
 
+// What checks and nonchecks share: a unique id, a description, citations, one scope.
+bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<std::string, Loc>& ids,
+                            std::string& cite, std::string& scope) {
+  std::string id = c.id.str();
+  bool ok = true;
+  if (auto [it, fresh] = ids.emplace(id, c.id.loc); !fresh) {
+    diags_.error(c.id.loc, "duplicate check id '" + id + "' (first declared at line " +
+                               std::to_string(it->second.line) + ")");
+    ok = false;
+  }
+  if (c.text.value.empty()) {
+    diags_.error(c.text.loc.valid() ? c.text.loc : c.id.loc, std::string(what) + " '" + id + "' has an empty description");
+    ok = false;
+  }
+  for (const ast::Text& t : c.cites) {
+    if (t.value.find_first_not_of(" \t") == std::string::npos) {
+      diags_.error(t.loc, std::string("empty citation in ") + what + " '" + id + "'");
+      ok = false;
+    }
+    cite += (cite.empty() ? "" : "; ") + t.value;
+  }
+  if (c.cites.empty()) {
+    diags_.error(c.id.loc, std::string(what) + " '" + id +
+                               "' has no citation: add `cite \"SDM ...\"` naming the manual section or KVM source");
+    ok = false;
+  }
+  if (c.scopes.empty()) {
+    diags_.error(c.id.loc, std::string(what) + " '" + id + "' has no scope: add `scope arch`, `scope vmx` or `scope svm`");
+    ok = false;
+  } else {
+    if (c.scopes.size() > 1) {
+      diags_.error(c.scopes[1].loc, std::string(what) + " '" + id + "' has more than one scope");
+      ok = false;
+    }
+    scope = c.scopes[0].value;
+    if (std::find(kScopes.begin(), kScopes.end(), scope) == kScopes.end()) {
+      diags_.error(c.scopes[0].loc, "unknown scope '" + scope + "' (expected arch, vmx or svm)" +
+                                        suggest(scope, kScopes));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 void Analyzer::analyze_checks() {
   std::map<std::string, Loc> ids;
   std::vector<std::pair<size_t, const ast::CheckDecl*>> with_overlaps;
@@ -87,43 +131,7 @@ void Analyzer::analyze_checks() {
       out.id = c.id.str();
       out.loc = c.id.loc;
       out.text = c.text.value;
-      bool ok = true;
-      if (auto [it, fresh] = ids.emplace(out.id, c.id.loc); !fresh) {
-        diags_.error(c.id.loc, "duplicate check id '" + out.id + "' (first declared at line " +
-                                   std::to_string(it->second.line) + ")");
-        ok = false;
-      }
-      if (out.text.empty()) {
-        diags_.error(c.text.loc.valid() ? c.text.loc : c.id.loc, "check '" + out.id + "' has an empty description");
-        ok = false;
-      }
-      for (const ast::Text& t : c.cites) {
-        if (t.value.find_first_not_of(" \t") == std::string::npos) {
-          diags_.error(t.loc, "empty citation in check '" + out.id + "'");
-          ok = false;
-        }
-        out.cite += (out.cite.empty() ? "" : "; ") + t.value;
-      }
-      if (c.cites.empty()) {
-        diags_.error(c.id.loc, "check '" + out.id +
-                                   "' has no citation: add `cite \"SDM ...\"` naming the manual section or KVM source");
-        ok = false;
-      }
-      if (c.scopes.empty()) {
-        diags_.error(c.id.loc, "check '" + out.id + "' has no scope: add `scope arch`, `scope vmx` or `scope svm`");
-        ok = false;
-      } else {
-        if (c.scopes.size() > 1) {
-          diags_.error(c.scopes[1].loc, "check '" + out.id + "' has more than one scope");
-          ok = false;
-        }
-        out.scope = c.scopes[0].value;
-        if (std::find(kScopes.begin(), kScopes.end(), out.scope) == kScopes.end()) {
-          diags_.error(c.scopes[0].loc, "unknown scope '" + out.scope + "' (expected arch, vmx or svm)" +
-                                            suggest(out.scope, kScopes));
-          ok = false;
-        }
-      }
+      bool ok = check_header(c, "check", ids, out.cite, out.scope);
       for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
       Scope scope;
       scope.in_check = true;
@@ -142,6 +150,22 @@ void Analyzer::analyze_checks() {
       ir::collect_reads(*out.assertion, out.reads);
       if (!c.overlaps.empty()) with_overlaps.emplace_back(model_->checks.size(), &c);
       model_->checks.push_back(std::move(out));
+    }
+  }
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::CheckDecl& c : f.nonchecks) {
+      ir::NonCheck out{c.id.str(), c.text.value, "", "", "", c.id.loc};
+      bool ok = check_header(c, "noncheck", ids, out.cite, out.scope);
+      if (!c.whens.empty()) {
+        diags_.error(c.whens[0]->loc, "noncheck '" + out.id + "' cannot have `when`: it is never evaluated");
+        ok = false;
+      }
+      if (!c.overlaps.empty()) {
+        diags_.error(c.overlaps[0].loc, "noncheck '" + out.id + "' cannot have `overlaps`: it is never evaluated");
+        ok = false;
+      }
+      for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
+      if (ok) model_->nonchecks.push_back(std::move(out));
     }
   }
   for (auto& [index, decl] : with_overlaps) {

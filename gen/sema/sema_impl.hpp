@@ -96,6 +96,8 @@ class Analyzer {
   // checks and states (sema_checks.cpp, sema_states.cpp)
   void analyze_defs();
   void analyze_checks();
+  bool check_header(const ast::CheckDecl& c, const char* what, std::map<std::string, Loc>& ids, std::string& cite,
+                    std::string& scope);
   void analyze_states();
   void analyze_state(const ast::StateDecl& s, std::set<std::string>& visiting);
   std::optional<LValue> resolve_lvalue(const ast::QName& q, bool allow_group);
