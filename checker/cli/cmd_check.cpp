@@ -84,6 +84,7 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
   }
   in.state.set(static_cast<size_t>(id), v);
   in.origin[static_cast<size_t>(id)] = readers::Origin::Set;
+  readers::refresh_followers(slots(), in, static_cast<size_t>(id));
   return true;
 }
 

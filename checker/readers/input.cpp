@@ -49,6 +49,23 @@ void apply_defaults(Slots slots, StateInput& in) {
     in.state.set(i, slots[i].default_value);
     in.origin[i] = Origin::Defaulted;
   }
+  // Controls that follow a capability (`control X = feature.Y`), after the
+  // capability itself got its value.
+  for (size_t i = 0; i < slots.size(); ++i) {
+    int32_t from = slots[i].default_from;
+    if (in.state.has(i) || from < 0 || !in.state.has(static_cast<size_t>(from))) continue;
+    in.state.set(i, in.state.get(static_cast<size_t>(from)));
+    in.origin[i] = Origin::Inferred;
+  }
+}
+
+void refresh_followers(Slots slots, StateInput& in, size_t changed) {
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (slots[i].default_from == static_cast<int32_t>(changed) &&
+        (!in.state.has(i) || in.origin[i] == Origin::Inferred)) {
+      in.state.set(i, in.state.get(changed));
+      in.origin[i] = Origin::Inferred;
+    }
 }
 
 long find_slot(Slots slots, std::string_view name) {

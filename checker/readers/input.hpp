@@ -41,6 +41,8 @@ bool parse_u64(std::string_view text, uint64_t& out);
 
 // Fills configuration the input did not give from the spec's defaults.
 void apply_defaults(Slots slots, StateInput& in);
+// After slot `changed` got a new value (--set), controls inferred from it follow.
+void refresh_followers(Slots slots, StateInput& in, size_t changed);
 
 // Finds a slot by name; -1 when there is none.
 long find_slot(Slots slots, std::string_view name);

@@ -39,6 +39,7 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
            std::to_string(state_slots) + " state fields given)\n";
     if (std::string d = origins(in, slots, readers::Origin::Defaulted); !d.empty()) out += "   defaulted: " + d + "\n";
     if (std::string d = origins(in, slots, readers::Origin::Set); !d.empty()) out += "   set: " + d + "\n";
+    if (std::string d = origins(in, slots, readers::Origin::Inferred); !d.empty()) out += "   inferred: " + d + "\n";
     for (const engine::CheckResult& r : ci.run.results) {
       const rt::CheckInfo& c = *r.info;
       switch (r.verdict) {

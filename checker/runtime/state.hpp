@@ -30,6 +30,7 @@ struct SlotInfo {
   uint64_t default_value;
   bool has_range;
   uint64_t range_lo, range_hi;
+  int32_t default_from;  // a control that follows this config slot when not given; -1: none
 };
 
 inline constexpr uint64_t mask_of(unsigned width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }

@@ -281,7 +281,8 @@ class Emitter {
         << ", " << cpp_string(s.member) << ", " << hex(s.reserved_mask) << ", " << hex(s.fixed1_mask) << ", "
         << (has_default ? "true" : "false") << ", " << hex(has_default ? *s.default_value : 0) << ", "
         << (s.range ? "true" : "false") << ", " << hex(s.range ? s.range->first : 0) << ", "
-        << hex(s.range ? s.range->second : 0) << "},\n";
+        << hex(s.range ? s.range->second : 0) << ", "
+        << (s.default_from ? static_cast<long>(*s.default_from) : -1L) << "},\n";
     }
     c << "};\n\n";
 

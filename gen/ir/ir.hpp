@@ -58,6 +58,7 @@ struct Slot {
   // what KVM keeps it equal to. Counterexamples are minimised towards it.
   std::shared_ptr<const struct Expr> start_default;
   std::optional<std::pair<uint64_t, uint64_t>> range;  // params
+  std::optional<SlotId> default_from;  // controls: `= feature`, follows that config slot when not given
   std::string doc;
   Loc loc;
   const BitField* field(const std::string& n) const;

@@ -250,6 +250,26 @@ void Analyzer::declare_control(const ast::ControlDecl& c) {
   }
   s.doc = c.doc;
   s.loc = c.name.loc;
+  // `control X = feature.Y`: where an input does not give X, it follows Y
+  // (the VMM uses a capability when it has it). Otherwise a constant.
+  if (c.def && c.def->kind == ast::Expr::Kind::Name) {
+    auto it = model_->slot_by_name.find(c.def->name.str());
+    if (it != model_->slot_by_name.end()) {
+      const ir::Slot& from = model_->slot(it->second);
+      if (from.kind != ir::SlotKind::Param && from.kind != ir::SlotKind::Feature)
+        diags_.error(c.def->loc, "default of control '" + name + "' names '" + from.name +
+                                     "', which is not a param or feature");
+      else if (from.width != s.width)
+        diags_.error(c.def->loc, "default of control '" + name + "' names '" + from.name + "' of " +
+                                     std::to_string(from.width) + " bits; the control has " + std::to_string(s.width));
+      else
+        s.default_from = it->second;
+      used_slots_.insert(it->second);
+      model_->slot_by_name[name] = static_cast<ir::SlotId>(model_->slots.size());
+      model_->slots.push_back(std::move(s));
+      return;
+    }
+  }
   s.default_value = default_of(c.def, s.width, name);
   model_->slot_by_name[name] = static_cast<ir::SlotId>(model_->slots.size());
   model_->slots.push_back(std::move(s));
