@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
     on(cli::add_explain(*e), e);
     CLI::App* r = app.add_subcommand("render", "draw a flow, two flows side by side, or a counterexample (Graphviz)");
     on(cli::add_render(*r), r);
+    CLI::App* k = app.add_subcommand("capture", "capture a KVM vCPU's RESET, post-program or post-INIT state as JSON (Linux, /dev/kvm)");
+    on(cli::add_capture(*k), k);
   }
   try {
     app.parse(argc, argv);
