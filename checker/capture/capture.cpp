@@ -19,11 +19,12 @@ std::string read_text(const KvmVcpuState& s) {
 std::optional<Captured> finish(Vcpu& vcpu, const Vm& vm, const HostInfo& host, std::string what, bool bsp,
                                bool with_signature, const CaptureOptions& o, readers::Slots slots, CaptureError& err) {
   Captured c;
-  if (!read_vcpu(vcpu, msr_indices(o.with_tsc), c.state, err)) return std::nullopt;
+  if (!read_vcpu(vcpu, msr_indices(), c.state, err)) return std::nullopt;
   c.cpu = cpu_model(vm.supported_cpuid());
   c.description.flavor = flavor_for_backend(host.backend);
   c.description.bsp = bsp;
   c.description.with_signature = with_signature;
+  c.description.with_tsc = o.with_tsc;
   c.description.source = host_text(host, c.cpu) + ": " + what + "; " + read_text(c.state);
   c.json = state_json(c.state, c.cpu, c.description, slots);
   return c;

@@ -22,7 +22,7 @@ struct Captured {
 
 struct CaptureOptions {
   std::string device = kKvmDevice;
-  bool with_tsc = false;  // TSC counts from RESET on; see docs/oracles.md
+  bool with_tsc = false;  // write the TSC too: it counts from RESET on (docs/oracles.md)
 };
 
 // A fresh vCPU `vcpu_id` (0 is the BSP; vCPU 0 is created first either way,

@@ -15,7 +15,6 @@ constexpr SpecMsr kSpecMsrs[] = {
     {"PAT", 0x277},          {"SMBASE", 0x9E},       {"SYSENTER_CS", 0x174}, {"SYSENTER_ESP", 0x175},
     {"SYSENTER_EIP", 0x176}, {"DEBUGCTL", 0x1D9},    {"MTRR_DEF_TYPE", 0x2FF}, {"TSC", 0x10},
 };
-constexpr uint32_t kTscIndex = 0x10;
 
 struct SegmentRef {
   const char* name;
@@ -106,10 +105,9 @@ void put_msr(KvmVcpuState& s, uint32_t index, uint64_t value) {
 
 std::span<const SpecMsr> spec_msrs() { return kSpecMsrs; }
 
-std::vector<uint32_t> msr_indices(bool with_tsc) {
+std::vector<uint32_t> msr_indices() {
   std::vector<uint32_t> v;
-  for (const SpecMsr& m : kSpecMsrs)
-    if (m.index != kTscIndex || with_tsc) v.push_back(m.index);
+  for (const SpecMsr& m : kSpecMsrs) v.push_back(m.index);
   return v;
 }
 
@@ -272,6 +270,7 @@ std::string state_json(const KvmVcpuState& s, const CpuModel& cpu, const Capture
   root["config"] = config;
   ordered_json st = ordered_json::object();
   for (const Field& f : state_fields(s)) {
+    if (f.name == "TSC" && !d.with_tsc) continue;
     long id = readers::find_slot(slots, f.name);
     if (id < 0 || !rt::is_state_slot(slots[static_cast<size_t>(id)].kind)) continue;
     const rt::SlotInfo& sl = slots[static_cast<size_t>(id)];

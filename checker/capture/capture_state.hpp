@@ -22,8 +22,9 @@ struct SpecMsr {
   uint32_t index;
 };
 std::span<const SpecMsr> spec_msrs();
-// The indices to read: every spec MSR, TSC only when asked (it counts).
-std::vector<uint32_t> msr_indices(bool with_tsc);
+// The indices to read: every spec MSR.
+std::vector<uint32_t> msr_indices();
+inline constexpr uint32_t kTscMsr = 0x10;
 
 struct Field {
   std::string name;  // a slot name: "CR0", "CS.ar", "SYSENTER_ESP"
@@ -54,6 +55,7 @@ struct CaptureDescription {
   std::string source;
   std::optional<bool> bsp;        // vcpu.bsp, when the capture knows it
   bool with_signature = false;    // cpu.signature: the vCPU had its CPUID when RDX was set
+  bool with_tsc = false;          // TSC counts from RESET on, so it is written only when asked
 };
 
 // The state JSON: schema, flavor, source, cpu, config, state; only fields
