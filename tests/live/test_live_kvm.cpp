@@ -104,8 +104,11 @@ TEST_CASE("live KVM: after each guest program, INIT lands in the spec's INIT(pre
     capture::CaptureError err;
     auto c = capture::capture_program(p, true, {}, test::slots(), err);
     if (!c) {
-      // A host that refuses a mode switch (kvm_pvm: no paging outside long mode) is data, not a failure.
-      REQUIRE_THAT(err.message, Catch::Contains("refused") || Catch::Contains("shut down"));
+      // kvm_pvm runs paging only in long mode (docs/oracles.md): that refusal
+      // is data. Any other failure, on any other vendor module, is a failure.
+      bool known = capture::host_info().backend == "kvm_pvm" && std::string_view(p.name) == "protected-paging";
+      INFO(err.message);
+      REQUIRE(known);
       WARN("guest program " << p.name << " not run here: " << err.message);
       continue;
     }
