@@ -31,6 +31,7 @@ struct BoundaryPair {
 };
 
 struct AcceptanceCase {
+  const char* name;       // unique: "cr0_nw"
   const char* check;      // the spec check, e.g. "ARCH.CR0.NW_NEEDS_CD"
   const char* ioctl;      // the ioctl that carries the change
   const char* kvm_note;   // where KVM is known to accept the failing state: why; "" if it enforces the check
@@ -38,6 +39,9 @@ struct AcceptanceCase {
   std::optional<BoundaryPair> (*build)(const CpuModel& cpu, std::string& why_not);
 };
 std::span<const AcceptanceCase> acceptance_cases();
+// Why vendor module `backend` accepts case `c`'s failing state, where that was
+// measured and explained for it (docs/oracles.md); null otherwise.
+const char* host_deviation(const std::string& backend, const AcceptanceCase& c);
 
 // Deviation: KVM accepts a failing state for a reason KVM's code documents;
 // HostDeviation: measured on one vendor module and explained for it.

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <stdexcept>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>

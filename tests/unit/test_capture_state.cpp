@@ -6,6 +6,7 @@
 #include <cstring>
 #include <set>
 
+#include "capture/acceptance.hpp"
 #include "capture/capture_state.hpp"
 #include "capture/guest_programs.hpp"
 #include "checker.gen.hpp"
@@ -180,4 +181,18 @@ TEST_CASE("capture: guest programs end with the done port and jump only inside t
   }
   CHECK(capture::find_program("nope") == nullptr);
   CHECK(capture::program_names() == "real-mode, protected, protected-paging, long-mode-cd");
+}
+
+TEST_CASE("capture: acceptance cases have unique names; host deviations name existing cases", "[capture]") {
+  std::set<std::string> names;
+  size_t pvm = 0;
+  for (const capture::AcceptanceCase& c : capture::acceptance_cases()) {
+    INFO(c.name);
+    CHECK(names.insert(c.name).second);
+    CHECK(std::string_view(c.check).substr(0, 5) == "ARCH.");
+    pvm += capture::host_deviation("kvm_pvm", c) != nullptr;
+    CHECK(capture::host_deviation("kvm_intel", c) == nullptr);
+    CHECK(capture::host_deviation("kvm_amd", c) == nullptr);
+  }
+  CHECK(pvm == 2);
 }
