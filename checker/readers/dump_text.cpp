@@ -166,10 +166,13 @@ std::vector<Line> clean_lines(std::string_view input, Cleaned& what) {
     }
     if (s.find('<') != std::string::npos || s.find('&') != std::string::npos) what.html |= strip_html(s);
     // Prefixes nest ("> [  1.2] kvm_intel: ..."): peel until none is left.
+    // E-mail quoting is the outermost layer: only before any other prefix
+    // (Xen's own ">>> Domain 3 <<<" comes after "(XEN) ").
+    bool outermost = true;
     for (bool again = true; again;) {
       again = false;
       size_t lead = skip_blanks(s, 0);
-      if (lead < s.size() && s[lead] == '>') {
+      if (outermost && lead < s.size() && s[lead] == '>') {
         size_t i = lead;
         while (i < s.size() && (s[i] == '>' || is_blank(s[i]))) ++i;
         s.erase(0, i);
@@ -182,6 +185,7 @@ std::vector<Line> clean_lines(std::string_view input, Cleaned& what) {
         if (size_t n = strip(v)) {
           s.erase(0, lead + n);
           what.prefixes = again = true;
+          outermost = false;
           break;
         }
       }
@@ -205,20 +209,28 @@ void join_wrapped(std::vector<Line>& lines, const LinePred& starts_record, const
                   std::vector<ReaderNote>& notes) {
   std::vector<Line> out;
   out.reserve(lines.size());
+  std::string joined;
   for (Line& l : lines) {
     bool glue = !out.empty() && !trim(l.text).empty() && !starts_record(l.text) && starts_record(out.back().text) &&
                 !complete(out.back().text);
     if (glue) {
       Line& prev = out.back();
       std::string cont = trim(l.text);
+      // A wrap inside a number splits hex digits; anywhere else it replaced a blank.
+      bool mid_number = !prev.text.empty() && !cont.empty() && std::isxdigit(static_cast<unsigned char>(prev.text.back())) &&
+                        std::isxdigit(static_cast<unsigned char>(cont[0]));
+      if (!mid_number && !prev.text.empty() && !is_blank(prev.text.back())) prev.text += ' ';
       prev.joins.push_back(prev.text.size());
       prev.text += cont;
-      notes.push_back({prev.no, "line " + std::to_string(l.no) + " continues this line (a wrapped line, joined)"});
+      joined += (joined.empty() ? "" : ", ") + std::to_string(l.no);
       continue;
     }
     out.push_back(std::move(l));
   }
   lines = std::move(out);
+  if (!joined.empty())
+    notes.push_back({0, "wrapped lines joined to the line before them (values across a wrap are kept only at their full "
+                        "printed width): lines " + joined});
 }
 
 size_t Scanner::find_key(std::string_view key, size_t from, bool fold) const {
@@ -227,7 +239,11 @@ size_t Scanner::find_key(std::string_view key, size_t from, bool fold) const {
   std::string needle = fold ? lower(key) : std::string(key);
   const std::string& h = fold ? hay : s;
   for (size_t at = h.find(needle, from); at != std::string::npos; at = h.find(needle, at + 1)) {
-    if (at > 0 && is_word(h[at - 1]) && is_word(needle[0])) continue;
+    // A key must start a word; after a digit an upper-case key still counts
+    // ("...0000ESP=": two fields glued where a wrapped line lost its blank).
+    if (at > 0 && is_word(h[at - 1]) && is_word(needle[0]) &&
+        !(is_digit(h[at - 1]) && needle[0] >= 'A' && needle[0] <= 'Z'))
+      continue;
     return at;
   }
   return std::string::npos;

@@ -9,6 +9,7 @@
 // (the 32-bit layout of qemu-system-x86_64, and CR4 always) have their upper
 // half inferred as 0, and the report says so.
 #include <optional>
+#include <set>
 
 #include "runtime/check.hpp"
 #include "readers/dumps.hpp"
@@ -83,7 +84,11 @@ bool complete(std::string_view l) {
     return b.ok && sc.hex(b.end, {8}).ok;
   }
   if (text::starts_with(l, "CR0=")) return last_ok("CR4=", {8});
-  if (text::starts_with(l, "DR0=")) return last_ok("DR3=", {8, 16});
+  if (text::starts_with(l, "DR0=")) {
+    // One width for the four: a wrap that cuts DR3 to 8 of 16 digits must not look complete.
+    Number dr0 = sc.hex(4, {8, 16});
+    return dr0.ok && last_ok("DR3=", {dr0.digits});
+  }
   if (text::starts_with(l, "DR6=")) return last_ok("DR7=", {8, 16});
   if (text::starts_with(l, "EFER=")) return last_ok("EFER=", {16});
   return true;
@@ -126,6 +131,7 @@ class QemuReader {
     cur_->format = "qemu";
     w_.emplace(slots_, *cur_);
     printed32_.clear();
+    seen_.clear();
     target64_ = false;
     target_known_ = false;
     has_gprs_ = false;
@@ -162,6 +168,8 @@ class QemuReader {
       }
     if (!starts_record(t)) return;  // interleaved log lines, prompts, the FPU state
     ensure_block();
+    for (const char* k : {"RIP=", "EIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="})
+      if (text::starts_with(t, k)) seen_.insert(k);
     Scanner sc(l);
     if (text::starts_with(t, "RIP=") || text::starts_with(t, "EIP=")) {
       bool wide = t[0] == 'R';
@@ -197,12 +205,15 @@ class QemuReader {
       return;
     }
     if (text::starts_with(t, "DR0=")) {
+      // TARGET_FMT_lx: 16 digits from qemu-system-x86_64, 8 from qemu-system-i386, the same for all four.
+      unsigned width = 0;
       for (int i = 0; i < 4; ++i) {
         std::string key = "DR" + std::to_string(i) + "=";
         size_t at = sc.find_key(key);
         if (at == std::string::npos) continue;
-        Number n = sc.hex(at + 4, {8, 16});
-        if (n.ok) {
+        Number n = width ? sc.hex(at + 4, {width}) : sc.hex(at + 4, {8, 16});
+        if (n.ok && !width) {
+          width = n.digits;
           target_known_ = true;
           target64_ = n.digits == 16;
         }
@@ -363,7 +374,7 @@ class QemuReader {
     }
     Number base = sc.hex(sel.end, {8, 16});
     take_maybe32(seg + ".base", base, l.no);
-    if (!base.ok) {
+    if (!base.ok && base.digits == 0) {
       for (const char* m : {".limit", ".ar"}) w_->unreadable(seg + m, l.no, "the base before it is unreadable");
       return;
     }
@@ -391,6 +402,13 @@ class QemuReader {
   void finish_block() {
     StateInput& in = *cur_;
     SlotWriter& w = *w_;
+    // cpu_dump_state prints these lines in this order; a dump without some was cut short.
+    std::string absent;
+    for (const char* k : {"RIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="}) {
+      bool seen = seen_.count(k) || (std::string_view(k) == "RIP=" && seen_.count("EIP="));
+      if (!seen) absent += (absent.empty() ? "" : ", ") + std::string(k == std::string_view("RIP=") ? "RIP=/EIP=" : k);
+    }
+    if (!absent.empty()) w.note(0, "the dump has no " + absent + " line: cut short, so those fields stay missing");
     // qemu-system-i386 prints DR0 with 8 digits: its registers are 32-bit and
     // complete. qemu-system-x86_64 prints 16: a 32-bit value may hide an upper half.
     std::string hidden;
@@ -450,6 +468,7 @@ class QemuReader {
   std::optional<SlotWriter> w_;
   std::optional<Header> pending_;
   std::vector<Printed32> printed32_;
+  std::set<std::string> seen_;  // record lines seen in this block
   bool target64_ = false, target_known_ = false, has_gprs_ = false, any_ = false, seen_internal_ = false;
 };
 

@@ -134,8 +134,9 @@ class XenReader {
   void line(const Line& l) {
     const std::string& t = l.text;
     if (failure_header(l)) return;
-    if (text::starts_with(t, ">>> Domain")) {
-      domain_ = text::trim(std::string_view(t).substr(10));
+    // ">>> Domain 3 <<<" (the leading ">>>" may have gone with e-mail quoting).
+    if (size_t d = t.find("Domain "); d != std::string::npos && t.find("<<<") != std::string::npos) {
+      domain_ = text::trim(std::string_view(t).substr(d + 7));
       if (size_t e = domain_.find(' '); e != std::string::npos) domain_.resize(e);
       return;
     }
