@@ -144,7 +144,8 @@ nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) 
     ordered_json origin = ordered_json::object();
     for (size_t i = 0; i < slots.size(); ++i) {
       readers::Origin o = in.origin[i];
-      bool dump_config = o == readers::Origin::Given && in.format != "json" && !rt::is_state_slot(slots[i].kind);
+      if (rt::is_state_slot(slots[i].kind)) continue;  // inferred state: "inferred_state" below
+      bool dump_config = o == readers::Origin::Given && in.format != "json";
       if (o == readers::Origin::Defaulted || o == readers::Origin::Set || o == readers::Origin::Inferred || dump_config)
         origin[slots[i].name] = {{"value", rt::format_value(in.state.get(i), slots[i].width)},
                                  {"origin", readers::origin_name(o)}};
