@@ -12,5 +12,6 @@ std::function<int()> add_lint(CLI::App& app);
 std::function<int()> add_explain(CLI::App& app);
 std::function<int()> add_render(CLI::App& app);
 std::function<int()> add_witness(CLI::App& app);
+std::function<int()> add_capture(CLI::App& app);
 
 }  // namespace vcpuspec::cli

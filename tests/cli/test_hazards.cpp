@@ -39,7 +39,7 @@ const std::set<std::pair<std::string, std::string>> kExpectedCounterexamples = {
 
 }  // namespace
 
-TEST_CASE("hazards: every old-flow hazard has a counterexample; the 5.15 flows prove everything", "[hazards]") {
+TEST_CASE("hazards: every old-flow hazard has a counterexample and the 5.15 flows prove everything", "[hazards]") {
   auto r = run_cli({"prove", "--flow", "*", "--json"});
   REQUIRE(r.exit_code == 1);
   auto j = nlohmann::json::parse(r.out);

@@ -91,3 +91,9 @@ TEST_CASE("front: a diagnostic is one line, then the source line and a caret", "
   std::string r = render_all(s->sources, s->diags);
   CHECK(r == "t.vspec:3:14: error: register 'CR0' has no field 'PG'\n    assert CR0.PG;\n               ^\n");
 }
+
+TEST_CASE("front: hexadecimal and binary prefixes in either case", "[front]") {
+  auto s = load(std::string(kBase) + "check T.A \"t\" cite \"c\" scope arch assert CR0 & 0X1F == 0b10000 && CR0[31] == 0B1;\n");
+  REQUIRE(s->model);
+  CHECK(ir::print(*s->model, *s->model->checks[0].assertion) == "CR0 & 0x1f == 0x10 && CR0.PG == 1");
+}

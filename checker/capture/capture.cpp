@@ -1,0 +1,82 @@
+#include "capture/capture.hpp"
+
+namespace vcpuspec::capture {
+
+namespace {
+
+std::string host_text(const HostInfo& h, const CpuModel& cpu) {
+  std::string s = "KVM on Linux " + (h.kernel.empty() ? std::string("?") : h.kernel) + " (vendor module " +
+                  (h.backend.empty() ? std::string("unknown") : h.backend);
+  if (!cpu.vendor.empty()) s += ", " + cpu.vendor + " CPUID";
+  return s + ")";
+}
+
+std::string read_text(const KvmVcpuState& s) {
+  return std::string("read with KVM_GET_REGS, ") + (s.from_sregs2 ? "KVM_GET_SREGS2" : "KVM_GET_SREGS") +
+         ", KVM_GET_MSRS, KVM_GET_XCRS, KVM_GET_DEBUGREGS; " + events_summary(s);
+}
+
+std::optional<Captured> finish(Vcpu& vcpu, const Vm& vm, const HostInfo& host, std::string what, bool bsp,
+                               bool with_signature, const CaptureOptions& o, readers::Slots slots, CaptureError& err) {
+  Captured c;
+  if (!read_vcpu(vcpu, msr_indices(), c.state, err)) return std::nullopt;
+  c.cpu = cpu_model(vm.supported_cpuid());
+  c.description.flavor = flavor_for_backend(host.backend);
+  c.description.bsp = bsp;
+  c.description.with_signature = with_signature;
+  c.description.with_tsc = o.with_tsc;
+  c.description.source = host_text(host, c.cpu) + ": " + what + "; " + read_text(c.state);
+  c.json = state_json(c.state, c.cpu, c.description, slots);
+  return c;
+}
+
+}  // namespace
+
+std::optional<Captured> capture_reset(unsigned vcpu_id, const CaptureOptions& o, readers::Slots slots,
+                                      CaptureError& err) {
+  HostInfo host = host_info();
+  std::unique_ptr<Vm> vm = Vm::create(o.device, err);
+  if (!vm) return std::nullopt;
+  Vcpu* bsp = vm->add_vcpu(0, err);
+  if (!bsp) return std::nullopt;
+  Vcpu* v = bsp;
+  if (vcpu_id != 0 && !(v = vm->add_vcpu(vcpu_id, err))) return std::nullopt;
+  std::string what = "fresh vCPU " + std::to_string(vcpu_id) + (vcpu_id == 0 ? " (the BSP)" : " (an AP)") +
+                     " right after KVM_CREATE_VCPU";
+  // KVM computed RDX at KVM_CREATE_VCPU, before the vCPU had any CPUID: the
+  // 0x600 fallback (kvm_vcpu_reset), which is the spec's cpu.signature
+  // default. So cpu.signature is not written.
+  what += "; RDX was set before the vCPU had CPUID (KVM's 0x600 fallback), so cpu.signature is left to the spec";
+  return finish(*v, *vm, host, what, vcpu_id == 0, false, o, slots, err);
+}
+
+std::optional<ProgramCapture> capture_program(const GuestProgram& program, bool with_init, const CaptureOptions& o,
+                                              readers::Slots slots, CaptureError& err) {
+  HostInfo host = host_info();
+  std::unique_ptr<Vm> vm = Vm::create(o.device, err);
+  if (!vm) return std::nullopt;
+  Vcpu* bsp = vm->add_vcpu(0, err);
+  if (!bsp) return std::nullopt;
+  load_program(*vm, program);
+  if (!run_program(*bsp, program, err)) return std::nullopt;
+  bsp->complete_pending_io();
+  ProgramCapture out;
+  std::string what = std::string("vCPU 0 (the BSP) after guest program '") + program.name + "' (" + program.summary + ")";
+  auto after = finish(*bsp, *vm, host, what, true, true, o, slots, err);
+  if (!after) return std::nullopt;
+  out.after = std::move(*after);
+  if (!with_init) return out;
+
+  // INIT through the local APIC (kvm_live.md): software-enable it, send an
+  // INIT message, and let KVM_GET_MP_STATE accept it (kvm_apic_accept_events
+  // -> kvm_vcpu_reset(vcpu, true)) without running guest code after it.
+  if (!enable_local_apic(*bsp, err) || !vm->signal_init(0, err)) return std::nullopt;
+  std::string init_what = what + ", then INIT (KVM_SIGNAL_MSI, delivery mode INIT, to APIC ID 0), accepted by "
+                                 "KVM_GET_MP_STATE before any further KVM_RUN";
+  auto init = finish(*bsp, *vm, host, init_what, true, true, o, slots, err);
+  if (!init) return std::nullopt;
+  out.init = std::move(*init);
+  return out;
+}
+
+}  // namespace vcpuspec::capture
