@@ -73,7 +73,8 @@ readers::ReadResult read_one(const std::string& path, const std::string& format,
   std::string text, err;
   std::string shown = path == "-" ? "<stdin>" : path;
   std::error_code ec;
-  if (path != "-" && std::filesystem::is_directory(path, ec)) return readers::ReadError{shown, 0, 0, "cannot read: a directory"};
+  if (path != "-" && std::filesystem::is_directory(path, ec))
+    return readers::ReadError{shown, 0, 0, "cannot read: a directory"};
   if (!read_input(path, text, err)) return readers::ReadError{shown, 0, 0, "cannot read: " + err};
   return readers::read_any(text, shown, format, slots(), o);
 }
@@ -165,6 +166,8 @@ int run_check(const CheckArgs& a) {
   if (!a.before.empty()) {
     auto r = read_one(a.before, a.format, readers::ReadOptions{});
     if (auto* e = std::get_if<readers::ReadError>(&r)) {
+      // The state before INIT serves every input: without it there is nothing to check.
+      for (const readers::ReadError& ie : errors) std::cerr << ie.format() << "\n";
       std::cerr << e->format() << "\n";
       return kBadInput;
     }

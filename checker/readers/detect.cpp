@@ -42,10 +42,8 @@ size_t qemu_marker(std::string_view text, std::string_view key) {
   return std::string_view::npos;
 }
 
-// A kvm_regs/kvm_sregs field name followed by '=' or ':' (any case).
-size_t sregs_marker(std::string_view text, std::string_view key) {
-  std::string lower(text.size() < (8u << 20) ? text : text.substr(0, 8u << 20));
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+// A kvm_regs/kvm_sregs field name followed by '=' or ':' in the lower-cased text.
+size_t sregs_marker(const std::string& lower, std::string_view key) {
   for (size_t at = lower.find(key); at != std::string::npos; at = lower.find(key, at + 1)) {
     if (at > 0 && (std::isalnum(static_cast<unsigned char>(lower[at - 1])) || lower[at - 1] == '_')) continue;
     size_t v = at + key.size();
@@ -87,8 +85,10 @@ std::optional<Detected> detect_format(std::string_view text) {
   // kvm_sregs text: two struct field names, or a KVM_GET_SREGS banner.
   keys.clear();
   first = std::string_view::npos;
+  std::string lower(text.substr(0, 8u << 20));  // the first 8 MiB decide
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (std::string_view k : {"cr0", "cr3", "cr4", "efer", "apic_base", "rip", "rflags", "rax"}) {
-    size_t a = sregs_marker(text, k);
+    size_t a = sregs_marker(lower, k);
     if (a == std::string::npos) continue;
     keys.insert(k);
     if (a < first) first = a, first_key = k;

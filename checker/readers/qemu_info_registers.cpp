@@ -132,6 +132,7 @@ class QemuReader {
     w_.emplace(slots_, *cur_);
     printed32_.clear();
     seen_.clear();
+    lma_layout_ = false;
     target64_ = false;
     target_known_ = false;
     has_gprs_ = false;
@@ -347,6 +348,8 @@ class QemuReader {
 
   void take_maybe32(const std::string& slot, const Number& n, uint32_t line) {
     any_ = true;
+    // GDT/IDT/CR2/CR3 are printed 64-bit wide exactly when EFER.LMA is set.
+    if (n.ok && (slot == "GDTR.base" || slot == "IDTR.base" || slot == "CR2" || slot == "CR3")) lma_layout_ = n.digits == 16;
     if (!n.ok) w_->unreadable(slot, line, n.why);
     else if (n.digits == 16) w_->given(slot, n.value, line);
     else printed32_.push_back({slot, n.value, line, false});
@@ -411,11 +414,20 @@ class QemuReader {
     if (!absent.empty()) w.note(0, "the dump has no " + absent + " line: cut short, so those fields stay missing");
     // qemu-system-i386 prints DR0 with 8 digits: its registers are 32-bit and
     // complete. qemu-system-x86_64 prints 16: a 32-bit value may hide an upper half.
-    std::string hidden;
+    // Under EFER.LMA (compatibility mode: the 32-bit layout with 64-bit
+    // GDT/CR3) the upper halves are live and unknown; outside long mode they
+    // are 0 for every check that reads them.
+    bool lma = w.has("EFER") ? ((w.get("EFER") >> 10) & 1) != 0 : lma_layout_;
+    std::string hidden, unknown;
     for (const Printed32& p : printed32_) {
       bool complete32 = !p.always && target_known_ && !target64_;
       if (complete32) {
         w.given(p.slot, p.value, p.line);
+        continue;
+      }
+      if (lma && !p.always) {
+        w.unreadable(p.slot, p.line, "");
+        unknown += (unknown.empty() ? "" : ", ") + p.slot;
         continue;
       }
       w.inferred(p.slot, p.value, p.line, "");
@@ -423,6 +435,9 @@ class QemuReader {
     }
     if (!hidden.empty())
       w.note(0, "QEMU prints these cast to 32 bits (x86_cpu_dump_state); their upper 32 bits are inferred as 0: " + hidden);
+    if (!unknown.empty())
+      w.note(0, "compatibility mode (EFER.LMA=1, 32-bit layout): QEMU prints these cast to 32 bits and their upper "
+                "halves are unknown, so they stay missing: " + unknown);
     if (target_known_ && !target64_) w.note(0, "8-digit DR0..DR7: a qemu-system-i386 dump, whose registers are 32-bit");
 
     std::string flavor = !opts_.flavor.empty() ? opts_.flavor : in.flavor;
@@ -470,6 +485,7 @@ class QemuReader {
   std::vector<Printed32> printed32_;
   std::set<std::string> seen_;  // record lines seen in this block
   bool target64_ = false, target_known_ = false, has_gprs_ = false, any_ = false, seen_internal_ = false;
+  bool lma_layout_ = false;
 };
 
 }  // namespace

@@ -43,11 +43,6 @@ uint64_t SlotWriter::get(std::string_view name) const {
   return i >= 0 ? in_.state.get(static_cast<size_t>(i)) : 0;
 }
 
-Origin SlotWriter::origin(std::string_view name) const {
-  long i = id(name);
-  return i >= 0 ? in_.origin[static_cast<size_t>(i)] : Origin::Missing;
-}
-
 void SlotWriter::note(uint32_t line, std::string text) { in_.notes.push_back({line, std::move(text)}); }
 
 void SlotWriter::given(std::string_view name, uint64_t value, uint32_t line) {
@@ -95,7 +90,7 @@ void SlotWriter::unreadable(std::string_view name, uint32_t line, const std::str
   unreadable_[s] = true;
   in_.state.clear(s);
   in_.origin[s] = Origin::Missing;
-  if (!was) note(line, std::string(name) + " unreadable (" + why + "): left missing");
+  if (!was && !why.empty()) note(line, std::string(name) + " unreadable (" + why + "): left missing");
 }
 
 void SlotWriter::control_word(std::string_view prefix, uint64_t word, uint32_t line) {
@@ -119,14 +114,6 @@ void SlotWriter::vmcb_word(unsigned offset, uint64_t word, uint32_t line) {
     if (bit < 0 || bit > 31) continue;
     given(s.name, (word >> bit) & 1, line);
   }
-}
-
-void SlotWriter::segment(std::string_view seg, uint64_t sel, uint64_t base, uint64_t limit, uint64_t ar, uint32_t line) {
-  std::string g(seg);
-  given(g + ".sel", sel, line);
-  given(g + ".base", base, line);
-  given(g + ".limit", limit, line);
-  given(g + ".ar", ar, line);
 }
 
 uint64_t ar_from_qemu_flags(uint64_t flags) { return (flags >> 8) & 0xF0FF; }

@@ -18,7 +18,6 @@ class SlotWriter {
   bool exists(std::string_view name) const { return id(name) >= 0; }
   bool has(std::string_view name) const;
   uint64_t get(std::string_view name) const;
-  Origin origin(std::string_view name) const;
 
   // A value read from the input. The same field again with another value
   // makes it unreadable: the dump contradicts itself. A value wider than the
@@ -28,7 +27,8 @@ class SlotWriter {
   void take(std::string_view name, const text::Number& n, uint32_t line);
   // A value the input implies without showing it; `why` goes to the notes.
   void inferred(std::string_view name, uint64_t value, uint32_t line, const std::string& why);
-  // The input shows the field but its value is not certain: it stays missing.
+  // The input shows the field but its value is not certain: it stays missing
+  // (with a note saying why, unless `why` is empty: the caller notes it).
   void unreadable(std::string_view name, uint32_t line, const std::string& why);
   void note(uint32_t line, std::string text);
 
@@ -38,10 +38,6 @@ class SlotWriter {
   // SVM: the 1-bit controls whose declaration says "offset XXXh bit N"
   // (spec/svm/vmcb.vspec) from the 32-bit VMCB word at `offset`.
   void vmcb_word(unsigned offset, uint64_t word, uint32_t line);
-
-  // A segment from a kvm_segment's fields or a dump's columns; `ar` in the
-  // VMX access-rights layout.
-  void segment(std::string_view seg, uint64_t sel, uint64_t base, uint64_t limit, uint64_t ar, uint32_t line);
 
  private:
   long id(std::string_view name) const;

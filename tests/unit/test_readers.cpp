@@ -110,6 +110,22 @@ TEST_CASE("readers: QEMU's header says which hypervisor failed", "[readers]") {
   CHECK(none[0].flavor == "arch");
 }
 
+TEST_CASE("readers: QEMU's 32-bit layout: upper halves 0 outside long mode, unknown in compatibility mode", "[readers]") {
+  std::string regs = "EAX=00000001 EBX=00000000 ECX=00000000 EDX=00000000\n"
+                     "EIP=00001000 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+                     "DR0=0000000000000000 DR1=0000000000000000 DR2=0000000000000000 DR3=0000000000000000 \n";
+  auto legacy = read(regs + "EFER=0000000000000000\n")[0];
+  CHECK(val(legacy, "RIP") == 0x1000);
+  CHECK(org(legacy, "RIP") == Origin::Inferred);
+  auto compat = read(regs + "EFER=0000000000000500\n")[0];
+  CHECK_FALSE(has(compat, "RIP"));
+  CHECK_FALSE(has(compat, "RAX"));
+  // qemu-system-i386 (8-digit DRs): 32-bit registers are the whole register.
+  auto i386 = read("EAX=00000001 EBX=00000000 ECX=00000000 EDX=00000000\nDR0=00000000 DR1=00000000 DR2=00000000 DR3=00000000\n",
+                   "qemu")[0];
+  CHECK(org(i386, "RAX") == Origin::Given);
+}
+
 TEST_CASE("readers: QEMU -a gives one state per CPU", "[readers]") {
   std::string cpu = "EAX=00000000 EBX=00000000 ECX=00000000 EDX=00060fb1\nCR0=60000010 CR2=00000000 CR3=00000000 CR4=00000000\n";
   auto v = read("\nCPU#0\n" + cpu + "\nCPU#1\n" + cpu);
