@@ -1,15 +1,16 @@
 #!/bin/sh
-# Runs one libFuzzer target: scripts/fuzz.sh fuzz_spec|fuzz_state_json SECONDS
+# Runs one libFuzzer target: scripts/fuzz.sh TARGET SECONDS (the targets: tests/fuzz/)
 # Builds build-fuzz/ with clang, ASan, UBSan and coverage; seeds from tests/.
 # New inputs go to build-fuzz/corpus/TARGET; crashes to build-fuzz/crashes/.
 set -eu
 cd "$(dirname "$0")/.."
-target=${1:?usage: scripts/fuzz.sh fuzz_spec|fuzz_state_json SECONDS}
+target=${1:?usage: scripts/fuzz.sh fuzz_spec|fuzz_state_json|fuzz_qemu|fuzz_kvm_vmcs|fuzz_kvm_vmcb|fuzz_xen_vmcs|fuzz_kvm_sregs|fuzz_dump_auto SECONDS}
 seconds=${2:-60}
 case "$target" in
   fuzz_spec) seeds="spec/arch spec/kvm spec/properties tests/golden/diagnostics tests/data/specs tests/data/bad/spec" ;;
   fuzz_state_json) seeds="docs/examples tests/data/bad/state" ;;
-  *) echo "fuzz.sh: unknown target $target (fuzz_spec or fuzz_state_json)" >&2; exit 2 ;;
+  fuzz_qemu|fuzz_kvm_vmcs|fuzz_kvm_vmcb|fuzz_xen_vmcs|fuzz_kvm_sregs|fuzz_dump_auto) seeds="tests/data/dumps" ;;
+  *) echo "fuzz.sh: unknown target $target (fuzz_spec, fuzz_state_json or a dump reader: fuzz_qemu, fuzz_kvm_vmcs, fuzz_kvm_vmcb, fuzz_xen_vmcs, fuzz_kvm_sregs, fuzz_dump_auto)" >&2; exit 2 ;;
 esac
 
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DVCPUSPEC_FUZZ=ON -DVCPUSPEC_BUILD_TESTS=OFF \

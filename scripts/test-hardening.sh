@@ -12,6 +12,6 @@ ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:pri
   ctest --test-dir build-asan -j2 --output-on-failure
 
 seconds=${VCPUSPEC_FUZZ_SECONDS:-30}
-for target in fuzz_spec fuzz_state_json; do
+for target in fuzz_spec fuzz_state_json fuzz_qemu fuzz_kvm_vmcs fuzz_kvm_vmcb fuzz_xen_vmcs fuzz_kvm_sregs fuzz_dump_auto; do
   ./scripts/fuzz.sh "$target" "$seconds"
 done

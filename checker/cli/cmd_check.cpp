@@ -1,6 +1,7 @@
 // vcpuspec check: read state files, run the generated checks, optionally
 // compare with the spec's RESET or INIT state.
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <span>
@@ -11,7 +12,8 @@
 #include "cli/spec_source.hpp"
 #include "engine/expect_state.hpp"
 #include "engine/run_checks.hpp"
-#include "readers/state_json.hpp"
+#include "readers/detect.hpp"
+#include "report/batch_report.hpp"
 #include "report/sarif.hpp"
 #include "report/check_report.hpp"
 
@@ -29,29 +31,52 @@ struct CheckArgs {
   std::vector<std::string> only;
   bool json = false;
   bool sarif = false;
+  bool batch = false;
   bool verbose = false;
   double timeout_s = 0;
 };
 
 readers::Slots slots() { return readers::Slots(generated::kSlots, generated::kNumSlots); }
 
-// Detects the format from content. This build reads the state JSON.
-std::string detect(const std::string& text) {
-  size_t i = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-  if (i != std::string::npos && text[i] == '{') return "json";
-  return "";
+// Directories expand to the files below them (recursively, in path order;
+// hidden entries and Markdown notes such as a corpus README are skipped).
+std::vector<std::string> expand_inputs(const std::vector<std::string>& args) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    std::error_code ec;
+    if (a == "-" || !fs::is_directory(a, ec)) {
+      out.push_back(a);
+      continue;
+    }
+    std::vector<std::string> files;
+    fs::recursive_directory_iterator it(a, fs::directory_options::skip_permission_denied, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file(ec) && it->path().extension() != ".md") files.push_back(it->path().string());
+    }
+    if (ec) {
+      out.push_back(a);  // read_one reports it
+      continue;
+    }
+    std::sort(files.begin(), files.end());
+    out.insert(out.end(), files.begin(), files.end());
+  }
+  return out;
 }
 
-std::variant<readers::StateInput, readers::ReadError> read_one(const std::string& path, const std::string& format) {
+readers::ReadResult read_one(const std::string& path, const std::string& format, const readers::ReadOptions& o) {
   std::string text, err;
   std::string shown = path == "-" ? "<stdin>" : path;
+  std::error_code ec;
+  if (path != "-" && std::filesystem::is_directory(path, ec))
+    return readers::ReadError{shown, 0, 0, "cannot read: a directory"};
   if (!read_input(path, text, err)) return readers::ReadError{shown, 0, 0, "cannot read: " + err};
-  std::string fmt = format == "auto" ? detect(text) : format;
-  if (fmt.empty()) {
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) return readers::ReadError{shown, 0, 0, "empty input"};
-    return readers::ReadError{shown, 1, 1, "cannot detect the input format: expected the state JSON (vcpuspec.state/1)"};
-  }
-  return readers::read_state_json(text, shown, slots());
+  return readers::read_any(text, shown, format, slots(), o);
 }
 
 // --set KEY=VALUE: configuration only (cpu.*, vcpu.*, feature and control names).
@@ -89,9 +114,14 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
 }
 
 int run_check(const CheckArgs& a) {
-  if (a.format != "auto" && a.format != "json") {
+  if (a.format != "auto" && std::find(std::begin(readers::kFormats), std::end(readers::kFormats), a.format) ==
+                                std::end(readers::kFormats)) {
     std::cerr << "vcpuspec: error: --format " << a.format
-              << ": this build reads the state JSON only (auto, json)\n";
+              << ": expected auto, json, qemu, kvm-vmcs, kvm-vmcb, xen-vmcs or kvm-sregs\n";
+    return kUsage;
+  }
+  if (a.batch && a.sarif) {
+    std::cerr << "vcpuspec: error: --batch prints one line per input: use --json for JSON Lines, not --sarif\n";
     return kUsage;
   }
   const rt::StateInfo* expect = nullptr;
@@ -112,26 +142,51 @@ int run_check(const CheckArgs& a) {
     return kUsage;
   }
 
-  // Read everything first: a bad input means no results at all.
-  std::vector<std::unique_ptr<readers::StateInput>> inputs;
+  // Read everything first. Without --batch a bad input means no results at
+  // all; with it, the bad input gets its line and the others are checked.
+  readers::ReadOptions ro;
+  ro.flavor = a.flavor;
+  struct Entry {
+    std::unique_ptr<readers::StateInput> input;  // or
+    std::optional<readers::ReadError> error;
+  };
+  std::vector<Entry> entries;
   std::vector<readers::ReadError> errors;
-  for (const std::string& path : a.inputs) {
-    auto r = read_one(path, a.format);
-    if (auto* e = std::get_if<readers::ReadError>(&r)) errors.push_back(*e);
-    else inputs.push_back(std::make_unique<readers::StateInput>(std::move(std::get<readers::StateInput>(r))));
+  for (const std::string& path : expand_inputs(a.inputs)) {
+    auto r = read_one(path, a.format, ro);
+    if (auto* e = std::get_if<readers::ReadError>(&r)) {
+      errors.push_back(*e);
+      entries.push_back(Entry{nullptr, *e});
+      continue;
+    }
+    for (readers::StateInput& in : std::get<readers::Inputs>(r))
+      entries.push_back(Entry{std::make_unique<readers::StateInput>(std::move(in)), std::nullopt});
   }
   std::unique_ptr<readers::StateInput> before;
   if (!a.before.empty()) {
-    auto r = read_one(a.before, a.format);
-    if (auto* e = std::get_if<readers::ReadError>(&r)) errors.push_back(*e);
-    else before = std::make_unique<readers::StateInput>(std::move(std::get<readers::StateInput>(r)));
+    auto r = read_one(a.before, a.format, readers::ReadOptions{});
+    if (auto* e = std::get_if<readers::ReadError>(&r)) {
+      // The state before INIT serves every input: without it there is nothing to check.
+      for (const readers::ReadError& ie : errors) std::cerr << ie.format() << "\n";
+      std::cerr << e->format() << "\n";
+      return kBadInput;
+    }
+    auto& got = std::get<readers::Inputs>(r);
+    if (got.size() != 1) {
+      std::cerr << "vcpuspec: error: --before " << a.before << ": holds " << got.size()
+                << " vCPU states; give a file with one\n";
+      return kUsage;
+    }
+    before = std::make_unique<readers::StateInput>(std::move(got[0]));
   }
-  if (!errors.empty()) {
+  if (!errors.empty() && !a.batch) {
     for (const readers::ReadError& e : errors) std::cerr << e.format() << "\n";
     return kBadInput;
   }
-  for (auto& in : inputs) {
-    if (!a.flavor.empty()) in->flavor = a.flavor;
+  std::vector<readers::StateInput*> inputs;
+  for (Entry& e : entries)
+    if (e.input) inputs.push_back(e.input.get());
+  for (readers::StateInput* in : inputs) {
     for (const std::string& kv : a.sets) {
       std::string err;
       if (!apply_set(kv, *in, err)) {
@@ -156,9 +211,9 @@ int run_check(const CheckArgs& a) {
 
   std::vector<report::CheckedInput> checked;
   bool any_fail = false, any_unknown = false;
-  for (auto& in : inputs) {
+  for (readers::StateInput* in : inputs) {
     report::CheckedInput ci;
-    ci.input = in.get();
+    ci.input = in;
     ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks), slots(), *in, a.only);
     any_fail |= ci.run.fail > 0;
     any_unknown |= ci.run.unknown > 0;
@@ -177,6 +232,22 @@ int run_check(const CheckArgs& a) {
     checked.push_back(std::move(ci));
   }
   int code = any_fail ? kViolation : any_unknown ? kUnknown : kOk;
+  if (a.batch) {
+    // One line per input, in input order; unreadable inputs in their place.
+    report::BatchTotals totals;
+    size_t next = 0;
+    for (const Entry& e : entries) {
+      if (e.error) {
+        std::cout << (a.json ? report::batch_error_json(*e.error, totals) : report::batch_error_text(*e.error, totals));
+        if (!a.json) std::cerr << e.error->format() << "\n";
+        continue;
+      }
+      const report::CheckedInput& ci = checked[next++];
+      std::cout << (a.json ? report::batch_line_json(ci, slots(), totals) : report::batch_line_text(ci, totals));
+    }
+    if (!a.json) std::cout << report::batch_totals_text(totals);
+    return errors.empty() ? code : kBadInput;
+  }
   if (a.sarif) {
     std::cout << report::check_sarif(checked, slots());
   } else if (a.json) {
@@ -193,8 +264,13 @@ int run_check(const CheckArgs& a) {
 
 std::function<int()> add_check(CLI::App& app) {
   auto a = std::make_shared<CheckArgs>();
-  app.add_option("inputs", a->inputs, "state files (the state JSON); '-' reads stdin")->required();
-  app.add_option("--format", a->format, "input format: auto or json")->default_str("auto");
+  app.add_option("inputs", a->inputs,
+                 "state files or directories (searched recursively): the state JSON, QEMU 'info registers', KVM "
+                 "dump_vmcs/dump_vmcb, Xen VMCS dumps, kvm_sregs text; '-' reads stdin")
+      ->required();
+  app.add_option("--format", a->format, "input format: auto, json, qemu, kvm-vmcs, kvm-vmcb, xen-vmcs or kvm-sregs")
+      ->default_str("auto");
+  app.add_flag("--batch", a->batch, "one summary line per input (with --json: JSON Lines, one object per input)");
   app.add_option("--flavor", a->flavor, "which checks apply: arch, vmx or svm (default: from the input)")
       ->check(CLI::IsMember({"arch", "vmx", "svm"}));
   app.add_option("--set", a->sets, "override configuration, e.g. --set cpu.maxphyaddr=39 (repeatable)")

@@ -1,5 +1,7 @@
 #include "readers/input.hpp"
 
+#include "readers/dumps.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -101,6 +103,15 @@ std::string suggest_slot(Slots slots, std::string_view name, bool state_only) {
     }
   }
   return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+void finish_input(StateInput& in, Slots slots, const ReadOptions& o) {
+  if (!o.flavor.empty()) {
+    in.flavor = o.flavor;
+    in.flavor_origin = Origin::Set;
+    in.flavor_why.clear();
+  }
+  apply_defaults(slots, in);
 }
 
 }  // namespace vcpuspec::readers

@@ -14,14 +14,30 @@ namespace vcpuspec::readers {
 enum class Origin : uint8_t { Missing, Given, Defaulted, Set, Inferred };
 const char* origin_name(Origin o);
 
+// Something a reader wants the report to say: a field it could not read, a
+// value it inferred and why, noise it removed. `line` 0: the whole input.
+struct ReaderNote {
+  uint32_t line = 0;
+  std::string text;
+};
+
 struct StateInput {
   std::string file;     // as given on the command line ("-" is "<stdin>")
-  std::string format;   // "json", ...
-  std::string flavor = "arch";  // arch | vmx | svm
+  std::string part;     // which vCPU or dump of a file that holds several ("CPU#1"), else ""
+  std::string format;   // "json", "qemu", "kvm-vmcs", "kvm-vmcb", "xen-vmcs", "kvm-sregs"
+  bool format_detected = false;  // chosen by --format auto
+  std::string flavor = "arch";   // arch | vmx | svm
+  Origin flavor_origin = Origin::Defaulted;
+  std::string flavor_why;        // for an inferred flavor: from what
   std::string source;   // free text from the input
   std::string vendor;   // "intel" | "amd" | ""
+  Origin vendor_origin = Origin::Missing;
   rt::State state;
   std::vector<Origin> origin;  // per slot
+  std::vector<ReaderNote> notes;
+
+  // "file" or "file [CPU#1]": how reports name this input.
+  std::string name() const { return part.empty() ? file : file + " [" + part + "]"; }
 };
 
 // A bad input: one line, `file:line:col: error: message`.

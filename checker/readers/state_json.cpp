@@ -30,6 +30,7 @@ class Reader {
         if (v.kind != json::Value::Kind::String || (v.text != "arch" && v.text != "vmx" && v.text != "svm"))
           return err(v, "\"flavor\" must be \"arch\", \"vmx\" or \"svm\"");
         in_.flavor = v.text;
+        in_.flavor_origin = Origin::Given;
       } else if (key == "source") {
         if (v.kind != json::Value::Kind::String) return err(v, "\"source\" must be a string");
         in_.source = v.text;
@@ -122,6 +123,7 @@ class Reader {
         if (item.kind != json::Value::Kind::String || (item.text != "intel" && item.text != "amd"))
           return fail(item, "\"cpu.vendor\" must be \"intel\" or \"amd\"");
         in_.vendor = item.text;
+        in_.vendor_origin = Origin::Given;
         continue;
       }
       if (key == "features") {

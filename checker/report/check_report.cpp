@@ -15,10 +15,10 @@ std::string fact_line(const rt::Fact& f) {
   return s;
 }
 
-std::string origins(const readers::StateInput& in, readers::Slots slots, readers::Origin which) {
+std::string origins(const readers::StateInput& in, readers::Slots slots, readers::Origin which, bool config_only = false) {
   std::string s;
   for (size_t i = 0; i < slots.size(); ++i)
-    if (in.origin[i] == which)
+    if (in.origin[i] == which && !(config_only && rt::is_state_slot(slots[i].kind)))
       s += (s.empty() ? "" : ", ") + std::string(slots[i].name) + "=" + rt::format_value(in.state.get(i), slots[i].width);
   return s;
 }
@@ -35,11 +35,21 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
       ++state_slots;
       if (in.state.has(i)) ++given;
     }
-    out += "== " + in.file + " (" + in.format + ", flavor " + in.flavor + "; " + std::to_string(given) + " of " +
+    out += "== " + in.name() + " (" + in.format + ", flavor " + in.flavor + "; " + std::to_string(given) + " of " +
            std::to_string(state_slots) + " state fields given)\n";
+    for (const readers::ReaderNote& n : in.notes)
+      out += "   note: " + (n.line ? "line " + std::to_string(n.line) + ": " : std::string()) + n.text + "\n";
+    // A dump's configuration (controls, capabilities) is read from it: say which.
+    if (in.format != "json")
+      if (std::string d = origins(in, slots, readers::Origin::Given, true); !d.empty()) out += "   given: " + d + "\n";
     if (std::string d = origins(in, slots, readers::Origin::Defaulted); !d.empty()) out += "   defaulted: " + d + "\n";
     if (std::string d = origins(in, slots, readers::Origin::Set); !d.empty()) out += "   set: " + d + "\n";
-    if (std::string d = origins(in, slots, readers::Origin::Inferred); !d.empty()) out += "   inferred: " + d + "\n";
+    std::string inferred;
+    if (in.flavor_origin == readers::Origin::Inferred)
+      inferred = "flavor=" + in.flavor + (in.flavor_why.empty() ? "" : " (" + in.flavor_why + ")");
+    if (in.vendor_origin == readers::Origin::Inferred) inferred += (inferred.empty() ? "" : ", ") + ("vendor=" + in.vendor);
+    if (std::string d = origins(in, slots, readers::Origin::Inferred); !d.empty()) inferred += (inferred.empty() ? "" : ", ") + d;
+    if (!inferred.empty()) out += "   inferred: " + inferred + "\n";
     for (const engine::CheckResult& r : ci.run.results) {
       const rt::CheckInfo& c = *r.info;
       switch (r.verdict) {
@@ -118,25 +128,44 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
   return out;
 }
 
-std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots slots, int exit_code) {
+nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) {
   using nlohmann::ordered_json;
-  ordered_json root;
-  root["schema"] = kCheckSchema;
-  ordered_json arr = ordered_json::array();
-  for (const CheckedInput& ci : inputs) {
+  {
     const readers::StateInput& in = *ci.input;
     ordered_json j;
     j["file"] = in.file;
+    if (!in.part.empty()) j["part"] = in.part;
     j["format"] = in.format;
+    j["format_detected"] = in.format_detected;
     j["flavor"] = in.flavor;
+    j["flavor_origin"] = readers::origin_name(in.flavor_origin);
+    if (!in.vendor.empty()) j["vendor"] = {{"value", in.vendor}, {"origin", readers::origin_name(in.vendor_origin)}};
     if (!in.source.empty()) j["source"] = in.source;
     ordered_json origin = ordered_json::object();
-    for (size_t i = 0; i < slots.size(); ++i)
-      if (in.origin[i] == readers::Origin::Defaulted || in.origin[i] == readers::Origin::Set ||
-          in.origin[i] == readers::Origin::Inferred)
+    for (size_t i = 0; i < slots.size(); ++i) {
+      readers::Origin o = in.origin[i];
+      if (rt::is_state_slot(slots[i].kind)) continue;  // inferred state: "inferred_state" below
+      bool dump_config = o == readers::Origin::Given && in.format != "json";
+      if (o == readers::Origin::Defaulted || o == readers::Origin::Set || o == readers::Origin::Inferred || dump_config)
         origin[slots[i].name] = {{"value", rt::format_value(in.state.get(i), slots[i].width)},
-                                 {"origin", readers::origin_name(in.origin[i])}};
+                                 {"origin", readers::origin_name(o)}};
+    }
     j["configuration"] = origin;
+    ordered_json inferred_state = ordered_json::object();
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (in.origin[i] == readers::Origin::Inferred && rt::is_state_slot(slots[i].kind))
+        inferred_state[slots[i].name] = rt::format_value(in.state.get(i), slots[i].width);
+    if (!inferred_state.empty()) j["inferred_state"] = inferred_state;
+    if (!in.notes.empty()) {
+      ordered_json notes = ordered_json::array();
+      for (const readers::ReaderNote& n : in.notes) {
+        ordered_json nj;
+        if (n.line) nj["line"] = n.line;
+        nj["text"] = n.text;
+        notes.push_back(nj);
+      }
+      j["notes"] = notes;
+    }
     ordered_json results = ordered_json::array();
     for (const engine::CheckResult& r : ci.run.results) {
       ordered_json x;
@@ -191,8 +220,16 @@ std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots s
       ej["inferred"] = inferred;
       j["expect"] = ej;
     }
-    arr.push_back(j);
+    return j;
   }
+}
+
+std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots slots, int exit_code) {
+  using nlohmann::ordered_json;
+  ordered_json root;
+  root["schema"] = kCheckSchema;
+  ordered_json arr = ordered_json::array();
+  for (const CheckedInput& ci : inputs) arr.push_back(input_json(ci, slots));
   root["inputs"] = arr;
   root["exit_code"] = exit_code;
   return root.dump(2) + "\n";

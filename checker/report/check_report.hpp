@@ -1,5 +1,6 @@
 // Reports of `vcpuspec check`: text for people, JSON (vcpuspec.check/1) for tools.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,5 +27,7 @@ struct CheckReportOptions {
 
 std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots slots, const CheckReportOptions& o);
 std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots slots, int exit_code);
+// One input's object of `check_json` (also one line of `--batch --json`).
+nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots);
 
 }  // namespace vcpuspec::report

@@ -31,6 +31,8 @@ struct SlotInfo {
   bool has_range;
   uint64_t range_lo, range_hi;
   int32_t default_from;  // a control that follows this config slot when not given; -1: none
+  const char* doc;       // the declaration's text: readers split raw control words by the "bit N" it names
+  int64_t msr_index;     // an MSR's index (readers of MSR lists); -1 for anything else
 };
 
 inline constexpr uint64_t mask_of(unsigned width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }

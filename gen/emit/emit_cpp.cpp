@@ -282,7 +282,8 @@ class Emitter {
         << (has_default ? "true" : "false") << ", " << hex(has_default ? *s.default_value : 0) << ", "
         << (s.range ? "true" : "false") << ", " << hex(s.range ? s.range->first : 0) << ", "
         << hex(s.range ? s.range->second : 0) << ", "
-        << (s.default_from ? static_cast<long>(*s.default_from) : -1L) << "},\n";
+        << (s.default_from ? static_cast<long>(*s.default_from) : -1L) << ", " << cpp_string(s.doc) << ", "
+        << (s.msr_index ? std::to_string(*s.msr_index) : std::string("-1")) << "},\n";
     }
     c << "};\n\n";
 

@@ -46,6 +46,7 @@ TEST_CASE("commands print the same bytes every run", "[determinism]") {
       {"lint", "--json", "-v"},
       {"check", "docs/examples/kvm_reset_bsp.json", "--expect", "reset", "--json"},
       {"check", "docs/examples/stale_lma_after_init.json", "--expect", "init"},
+      {"check", "--batch", "--json", "tests/data/dumps"},
   };
   for (const auto& c : commands) {
     auto r1 = test::run_cli(c);

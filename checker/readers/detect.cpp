@@ -1,0 +1,148 @@
+#include "readers/detect.hpp"
+
+#include <cctype>
+#include <set>
+
+#include "readers/state_json.hpp"
+
+namespace vcpuspec::readers {
+
+namespace {
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// The 1-based line of offset `at`.
+uint32_t line_of(std::string_view text, size_t at) {
+  uint32_t n = 1;
+  for (size_t i = 0; i < at && i < text.size(); ++i) n += text[i] == '\n';
+  return n;
+}
+
+std::string where(std::string_view text, size_t at, std::string_view marker) {
+  return "line " + std::to_string(line_of(text, at)) + ": '" + std::string(marker) + "'";
+}
+
+// The first of `markers` in the text, or npos.
+size_t first_of(std::string_view text, std::initializer_list<std::string_view> markers, std::string_view& hit) {
+  size_t best = std::string_view::npos;
+  for (std::string_view m : markers) {
+    size_t at = text.find(m);
+    if (at < best) best = at, hit = m;
+  }
+  return best;
+}
+
+// QEMU's "KEY=" followed by a hex digit, as cpu_dump_state prints it.
+size_t qemu_marker(std::string_view text, std::string_view key) {
+  for (size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+    size_t v = at + key.size();
+    bool word_start = at == 0 || !std::isalnum(static_cast<unsigned char>(text[at - 1]));
+    if (word_start && v < text.size() && is_hex(text[v])) return at;
+  }
+  return std::string_view::npos;
+}
+
+// A kvm_regs/kvm_sregs field name followed by '=' or ':' in the lower-cased text.
+size_t sregs_marker(const std::string& lower, std::string_view key) {
+  for (size_t at = lower.find(key); at != std::string::npos; at = lower.find(key, at + 1)) {
+    if (at > 0 && (std::isalnum(static_cast<unsigned char>(lower[at - 1])) || lower[at - 1] == '_')) continue;
+    size_t v = at + key.size();
+    while (v < lower.size() && (lower[v] == ' ' || lower[v] == '\t')) ++v;
+    if (v < lower.size() && (lower[v] == '=' || lower[v] == ':')) return at;
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
+std::optional<Detected> detect_format(std::string_view text) {
+  size_t i = text.find_first_not_of(" \t\r\n");
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") i = text.find_first_not_of(" \t\r\n", 3);
+  if (i != std::string_view::npos && text[i] == '{') return Detected{"json", "starts with '{'"};
+  std::string_view hit;
+  size_t at = first_of(text, {"VMCB Control Area:", "VMCB State Save Area:", "FAILED VMRUN WITH VMCB"}, hit);
+  if (at != std::string_view::npos) return Detected{"kvm-vmcb", where(text, at, hit)};
+  at = first_of(text, {"*** Guest State ***", "*** Control State ***", "*** Host State ***", "CR0: actual="}, hit);
+  if (at != std::string_view::npos) {
+    std::string_view xen_hit;
+    size_t xen = first_of(text, {"(XEN)", "sel  attr  limit   base", "vmentry failure (reason", "VMCS Area", "EFER(VMCS)",
+                                 "EFER(MSR LL)", "PDPTE0 ="},
+                          xen_hit);
+    if (xen != std::string_view::npos) return Detected{"xen-vmcs", where(text, xen, xen_hit)};
+    return Detected{"kvm-vmcs", where(text, at, hit)};
+  }
+  // QEMU: two of its register keys, each followed by hex digits.
+  std::set<std::string_view> keys;
+  size_t first = std::string_view::npos;
+  std::string_view first_key;
+  for (std::string_view k : {"EAX=", "RAX=", "EIP=", "RIP=", "ES =", "CS =", "SS =", "GDT=", "CR0=", "EFER="}) {
+    size_t a = qemu_marker(text, k);
+    if (a == std::string_view::npos) continue;
+    keys.insert(k);
+    if (a < first) first = a, first_key = k;
+  }
+  if (keys.size() >= 2) return Detected{"qemu", where(text, first, first_key)};
+  // kvm_sregs text: two struct field names, or a KVM_GET_SREGS banner.
+  keys.clear();
+  first = std::string_view::npos;
+  std::string lower(text.substr(0, 8u << 20));  // the first 8 MiB decide
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view k : {"cr0", "cr3", "cr4", "efer", "apic_base", "rip", "rflags", "rax"}) {
+    size_t a = sregs_marker(lower, k);
+    if (a == std::string::npos) continue;
+    keys.insert(k);
+    if (a < first) first = a, first_key = k;
+  }
+  if (keys.size() >= 2) return Detected{"kvm-sregs", where(text, first, first_key)};
+  return std::nullopt;
+}
+
+ReadResult read_any(std::string_view text, const std::string& file, const std::string& format, Slots slots,
+                    const ReadOptions& o) {
+  std::string fmt = format;
+  std::string why;
+  if (fmt == "auto") {
+    std::optional<Detected> d = detect_format(text);
+    if (!d) {
+      if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return ReadError{file, 0, 0, "empty input"};
+      return ReadError{file, 1, 1,
+                       "cannot detect the input format: expected the state JSON (vcpuspec.state/1), QEMU 'info "
+                       "registers', a KVM dump_vmcs or dump_vmcb, a Xen VMCS dump or kvm_sregs text (or give --format)"};
+    }
+    fmt = d->format;
+    why = d->why;
+  }
+  ReadResult r;
+  if (fmt == "json") {
+    auto j = read_state_json(text, file, slots);
+    if (auto* e = std::get_if<ReadError>(&j)) return *e;
+    StateInput in = std::get<StateInput>(std::move(j));
+    if (!o.flavor.empty()) {
+      in.flavor = o.flavor;
+      in.flavor_origin = Origin::Set;
+    }
+    Inputs v;
+    v.push_back(std::move(in));
+    r = std::move(v);
+  } else if (fmt == "qemu") {
+    r = read_qemu(text, file, slots, o);
+  } else if (fmt == "kvm-vmcs") {
+    r = read_kvm_vmcs(text, file, slots, o);
+  } else if (fmt == "kvm-vmcb") {
+    r = read_kvm_vmcb(text, file, slots, o);
+  } else if (fmt == "xen-vmcs") {
+    r = read_xen_vmcs(text, file, slots, o);
+  } else if (fmt == "kvm-sregs") {
+    r = read_kvm_sregs(text, file, slots, o);
+  } else {
+    return ReadError{file, 0, 0, "unknown format '" + fmt + "'"};
+  }
+  if (auto* inputs = std::get_if<Inputs>(&r))
+    for (StateInput& in : *inputs) {
+      in.format_detected = format == "auto";
+      if (!why.empty() && fmt != "json") in.notes.insert(in.notes.begin(), ReaderNote{0, "format " + fmt + " detected from " + why});
+    }
+  return r;
+}
+
+}  // namespace vcpuspec::readers

@@ -1,0 +1,335 @@
+#include "readers/dump_text.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace vcpuspec::readers::text {
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_word(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+unsigned hex_value(char c) {
+  return is_digit(c) ? unsigned(c - '0') : unsigned((c | 0x20) - 'a' + 10);
+}
+
+size_t skip_blanks(std::string_view s, size_t i) {
+  while (i < s.size() && is_blank(s[i])) ++i;
+  return i;
+}
+
+// Removes HTML tags (`<a href=...>`, `</a>`, `<br>`) and decodes the common
+// entities. A '<' followed by a digit is text (QEMU's "Code=... <0f> ...").
+bool strip_html(std::string& s) {
+  bool changed = false;
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] == '<' && i + 1 < s.size() && (is_alpha(s[i + 1]) || s[i + 1] == '/' || s[i + 1] == '!')) {
+      size_t close = s.find('>', i);
+      if (close != std::string::npos) {
+        i = close + 1;
+        changed = true;
+        continue;
+      }
+    }
+    if (s[i] == '&') {
+      static const std::pair<std::string_view, char> entities[] = {
+          {"&gt;", '>'}, {"&lt;", '<'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&#x27;", '\''},
+          {"&nbsp;", ' '}, {"&apos;", '\''}};
+      bool hit = false;
+      for (const auto& [name, ch] : entities)
+        if (std::string_view(s).substr(i, name.size()) == name) {
+          out += ch;
+          i += name.size();
+          hit = changed = true;
+          break;
+        }
+      if (hit) continue;
+    }
+    out += s[i++];
+  }
+  if (changed) s = std::move(out);
+  return changed;
+}
+
+// "[  673.850218] " or "[Tue Sep  8 22:52:20 2020] " (dmesg -T).
+size_t dmesg_prefix(std::string_view s) {
+  if (s.empty() || s[0] != '[') return 0;
+  size_t close = s.find(']');
+  if (close == std::string_view::npos || close > 40) return 0;
+  std::string_view in = s.substr(1, close - 1);
+  bool seconds = !in.empty() && std::all_of(in.begin(), in.end(), [](char c) { return is_digit(c) || c == '.' || c == ' '; }) &&
+                 in.find('.') != std::string_view::npos;
+  bool clock = in.size() >= 20 && in.find(':') != std::string_view::npos && is_alpha(in[0]);
+  if (!seconds && !clock) return 0;
+  return skip_blanks(s, close + 1);
+}
+
+// "Sep  8 22:52:20 host kernel: " and "2020-09-08T22:52:20.123+02:00 host kernel: ".
+size_t syslog_prefix(std::string_view s) {
+  size_t i = 0;
+  if (s.size() > 16 && is_alpha(s[0]) && is_alpha(s[1]) && is_alpha(s[2]) && s[3] == ' ') {
+    i = 4;
+    while (i < s.size() && s[i] == ' ') ++i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    if (i >= s.size() || s[i] != ' ') return 0;
+    ++i;
+    if (i + 8 > s.size() || s[i + 2] != ':' || s[i + 5] != ':') return 0;
+    i += 8;
+  } else if (s.size() > 20 && is_digit(s[0]) && s[4] == '-' && s[7] == '-' && s[10] == 'T') {
+    i = s.find(' ');
+    if (i == std::string_view::npos) return 0;
+  } else {
+    return 0;
+  }
+  // host, then a tag ending in ':' ("kernel:", "qemu-system-x86_64[123]:").
+  i = skip_blanks(s, i);
+  size_t host_end = s.find(' ', i);
+  if (host_end == std::string_view::npos) return 0;
+  size_t tag_end = s.find(": ", host_end + 1);
+  if (tag_end == std::string_view::npos || tag_end - host_end > 48) return 0;
+  if (s.substr(host_end + 1, tag_end - host_end - 1).find(' ') != std::string_view::npos) return 0;
+  return skip_blanks(s, tag_end + 2);
+}
+
+// "(XEN) ", "(XEN) [2018-04-26 10:00:00.123] ".
+size_t xen_prefix(std::string_view s) {
+  if (s.substr(0, 5) != "(XEN)") return 0;
+  size_t i = skip_blanks(s, 5);
+  if (i < s.size() && s[i] == '[') {
+    size_t close = s.find(']', i);
+    if (close != std::string_view::npos && close - i < 40) i = skip_blanks(s, close + 1);
+  }
+  return i;
+}
+
+// Kernel module prefixes of pr_err() in KVM: "kvm_intel: ", "kvm_amd: ".
+size_t module_prefix(std::string_view s) {
+  for (std::string_view p : {"kvm_intel: ", "kvm_amd: ", "kvm-intel: ", "kvm-amd: "})
+    if (s.substr(0, p.size()) == p) return skip_blanks(s, p.size());
+  return 0;
+}
+
+}  // namespace
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with_fold(std::string_view s, std::string_view p) {
+  if (s.size() < p.size()) return false;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(p[i]))) return false;
+  return true;
+}
+
+std::vector<Line> clean_lines(std::string_view input, Cleaned& what) {
+  std::vector<Line> lines;
+  uint32_t no = 0;
+  size_t pos = 0;
+  while (pos <= input.size()) {
+    size_t nl = input.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? input.size() : nl;
+    ++no;
+    std::string s(input.substr(pos, end - pos));
+    if (!s.empty() && s.back() == '\r') s.pop_back();
+    // Terminal escapes (a monitor session's line editing: ESC [ K, ESC [ D).
+    if (s.find('\x1b') != std::string::npos) {
+      std::string out;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\x1b') {
+          out += s[i];
+          continue;
+        }
+        if (i + 1 < s.size() && s[i + 1] == '[') {
+          i += 2;
+          while (i < s.size() && !(s[i] >= 0x40 && s[i] <= 0x7e)) ++i;
+        } else {
+          ++i;
+        }
+      }
+      s = std::move(out);
+    }
+    if (s.find('<') != std::string::npos || s.find('&') != std::string::npos) what.html |= strip_html(s);
+    // Prefixes nest ("> [  1.2] kvm_intel: ..."): peel until none is left.
+    // E-mail quoting is the outermost layer: only before any other prefix
+    // (Xen's own ">>> Domain 3 <<<" comes after "(XEN) ").
+    bool outermost = true;
+    for (bool again = true; again;) {
+      again = false;
+      size_t lead = skip_blanks(s, 0);
+      if (outermost && lead < s.size() && s[lead] == '>') {
+        size_t i = lead;
+        while (i < s.size() && (s[i] == '>' || is_blank(s[i]))) ++i;
+        s.erase(0, i);
+        what.quoted = again = true;
+        continue;
+      }
+      std::string_view v(s);
+      v.remove_prefix(lead);
+      for (size_t (*strip)(std::string_view) : {dmesg_prefix, syslog_prefix, xen_prefix, module_prefix}) {
+        if (size_t n = strip(v)) {
+          s.erase(0, lead + n);
+          what.prefixes = again = true;
+          outermost = false;
+          break;
+        }
+      }
+    }
+    Line l;
+    l.no = no;
+    l.text = std::move(s);
+    lines.push_back(std::move(l));
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+void note_cleaning(const Cleaned& what, std::vector<ReaderNote>& notes) {
+  if (what.html) notes.push_back({0, "removed HTML markup (tags, entities) around the values"});
+  if (what.quoted) notes.push_back({0, "removed e-mail quoting ('> ')"});
+}
+
+void join_wrapped(std::vector<Line>& lines, const LinePred& starts_record, const LinePred& complete,
+                  std::vector<ReaderNote>& notes) {
+  std::vector<Line> out;
+  out.reserve(lines.size());
+  std::string joined;
+  for (Line& l : lines) {
+    bool glue = !out.empty() && !trim(l.text).empty() && !starts_record(l.text) && starts_record(out.back().text) &&
+                !complete(out.back().text);
+    if (glue) {
+      Line& prev = out.back();
+      std::string cont = trim(l.text);
+      // A wrap inside a number splits hex digits; anywhere else it replaced a blank.
+      bool mid_number = !prev.text.empty() && !cont.empty() && std::isxdigit(static_cast<unsigned char>(prev.text.back())) &&
+                        std::isxdigit(static_cast<unsigned char>(cont[0]));
+      if (!mid_number && !prev.text.empty() && !is_blank(prev.text.back())) prev.text += ' ';
+      prev.joins.push_back(prev.text.size());
+      prev.text += cont;
+      joined += (joined.empty() ? "" : ", ") + std::to_string(l.no);
+      continue;
+    }
+    out.push_back(std::move(l));
+  }
+  lines = std::move(out);
+  if (!joined.empty())
+    notes.push_back({0, "wrapped lines joined to the line before them (values across a wrap are kept only at their full "
+                        "printed width): lines " + joined});
+}
+
+size_t Scanner::find_key(std::string_view key, size_t from, bool fold) const {
+  const std::string& s = line_.text;
+  std::string hay = fold ? lower(s) : std::string();
+  std::string needle = fold ? lower(key) : std::string(key);
+  const std::string& h = fold ? hay : s;
+  for (size_t at = h.find(needle, from); at != std::string::npos; at = h.find(needle, at + 1)) {
+    // A key must start a word; after a digit an upper-case key still counts
+    // ("...0000ESP=": two fields glued where a wrapped line lost its blank).
+    if (at > 0 && is_word(h[at - 1]) && is_word(needle[0]) &&
+        !(is_digit(h[at - 1]) && needle[0] >= 'A' && needle[0] <= 'Z'))
+      continue;
+    return at;
+  }
+  return std::string::npos;
+}
+
+bool Scanner::crosses_join(size_t begin, size_t end) const {
+  for (size_t j : line_.joins)
+    if (j > begin && j < end) return true;
+  return false;
+}
+
+Number Scanner::hex(size_t pos, std::initializer_list<unsigned> widths) const {
+  const std::string& s = line_.text;
+  Number n;
+  size_t i = skip_blanks(s, pos);
+  if (i + 1 < s.size() && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) i += 2;
+  size_t begin = i;
+  unsigned max = 16;
+  for (unsigned w : widths) max = std::max(max, w);
+  while (i < s.size() && is_hex(s[i]) && i - begin < max) {
+    n.value = (n.value << 4) | hex_value(s[i]);
+    ++i;
+  }
+  n.digits = static_cast<unsigned>(i - begin);
+  n.end = i;
+  if (n.digits == 0) {
+    n.why = "no number";
+    return n;
+  }
+  if (i < s.size() && is_hex(s[i]) && widths.size() == 0) {
+    n.why = "more than 16 hex digits";
+    return n;
+  }
+  bool width_ok = widths.size() == 0;
+  for (unsigned w : widths) width_ok |= n.digits == w;
+  if (!width_ok) {
+    // The format prints these numbers zero-padded to a fixed width: any
+    // other count is a cut-off or garbled value, not a smaller number.
+    std::string list;
+    for (unsigned w : widths) list += (list.empty() ? "" : " or ") + std::to_string(w);
+    n.why = std::to_string(n.digits) + " hex digits where the format prints " + list +
+            (i == s.size() ? " (cut short)" : "");
+    return n;
+  }
+  if (crosses_join(begin, i) && widths.size() == 0) {
+    n.why = "spans a wrapped line and its width cannot be confirmed";
+    return n;
+  }
+  n.ok = true;
+  return n;
+}
+
+Number Scanner::dec(size_t pos) const {
+  const std::string& s = line_.text;
+  Number n;
+  size_t i = skip_blanks(s, pos);
+  size_t begin = i;
+  unsigned __int128 acc = 0;
+  while (i < s.size() && is_digit(s[i])) {
+    acc = acc * 10 + unsigned(s[i] - '0');
+    if (acc > UINT64_MAX) {
+      n.why = "does not fit in 64 bits";
+      return n;
+    }
+    ++i;
+  }
+  n.digits = static_cast<unsigned>(i - begin);
+  n.end = i;
+  n.value = static_cast<uint64_t>(acc);
+  if (!n.digits) {
+    n.why = "no number";
+    return n;
+  }
+  if (crosses_join(begin, i) || (i == s.size() && !line_.joins.empty() && line_.joins.back() == s.size())) {
+    n.why = "a decimal number split by a wrapped line";
+    return n;
+  }
+  n.ok = true;
+  return n;
+}
+
+Number Scanner::any(size_t pos) const {
+  const std::string& s = line_.text;
+  size_t i = skip_blanks(s, pos);
+  if (i + 1 < s.size() && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) return hex(i);
+  return dec(i);
+}
+
+}  // namespace vcpuspec::readers::text

@@ -1,0 +1,78 @@
+// Text shared by the dump readers: lines as people paste them into bug
+// reports (dmesg timestamps, syslog and "(XEN)" prefixes, e-mail quoting,
+// HTML markup from web archives, e-mail line wraps) cleaned down to what the
+// program printed, with the original line numbers kept for errors and notes.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "readers/input.hpp"
+
+namespace vcpuspec::readers::text {
+
+struct Line {
+  uint32_t no = 0;          // 1-based line number in the input
+  std::string text;         // what the program printed, as far as it can be recovered
+  std::vector<size_t> joins;  // offsets in `text` where a wrapped continuation was appended
+};
+
+// What cleaning removed, for one note per input rather than one per line.
+struct Cleaned {
+  bool html = false;        // tags or entities
+  bool quoted = false;      // "> " e-mail quoting
+  bool prefixes = false;    // dmesg/syslog/journal/"(XEN)" prefixes
+};
+
+std::vector<Line> clean_lines(std::string_view input, Cleaned& what);
+void note_cleaning(const Cleaned& what, std::vector<ReaderNote>& notes);
+
+// E-mail clients wrap long lines. A line that does not start a record of the
+// format is glued to the record line before it when that one is incomplete;
+// numbers that span the glue point are only trusted at their full printed
+// width (see Scanner::hex).
+using LinePred = std::function<bool(std::string_view)>;
+void join_wrapped(std::vector<Line>& lines, const LinePred& starts_record, const LinePred& complete,
+                  std::vector<ReaderNote>& notes);
+
+// Reads numbers out of one cleaned line.
+struct Number {
+  bool ok = false;
+  uint64_t value = 0;
+  size_t end = 0;         // offset just past the number
+  unsigned digits = 0;
+  std::string why;        // for !ok: why the text there is not a trustworthy number
+};
+
+class Scanner {
+ public:
+  explicit Scanner(const Line& line) : line_(line) {}
+  const std::string& text() const { return line_.text; }
+
+  // Finds `key` (a whole word: not preceded by a letter, digit or '_')
+  // at or after `from`; npos when absent. Case-insensitive when `fold`.
+  size_t find_key(std::string_view key, size_t from = 0, bool fold = false) const;
+
+  // A hex number at `pos` after optional blanks and an optional "0x". With
+  // `widths` non-empty the digit count must be one of them (the printf width
+  // of the format), else it is up to 16 digits. A number that spans a
+  // wrapped-line join is trusted only at a listed width.
+  Number hex(size_t pos, std::initializer_list<unsigned> widths = {}) const;
+  // A decimal number at `pos` after optional blanks; never trusted across a join.
+  Number dec(size_t pos) const;
+  // Either "0x..." (hex) or plain digits (decimal).
+  Number any(size_t pos) const;
+
+ private:
+  bool crosses_join(size_t begin, size_t end) const;
+  const Line& line_;
+};
+
+std::string lower(std::string_view s);
+std::string trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool starts_with_fold(std::string_view s, std::string_view prefix);
+
+}  // namespace vcpuspec::readers::text

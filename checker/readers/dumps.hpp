@@ -1,0 +1,37 @@
+// The text dump readers, one per format (one file each), and what they share:
+// every reader returns one StateInput per vCPU state in the text (a QEMU
+// `info registers -a`, several dump_vmcs splats in one dmesg), or an error
+// when the text holds no state of its format at all.
+#pragma once
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "readers/input.hpp"
+
+namespace vcpuspec::readers {
+
+struct ReadOptions {
+  std::string flavor;  // --flavor: what the reader infers depends on it (QEMU read as vmx or svm)
+};
+
+using Inputs = std::vector<StateInput>;
+using ReadResult = std::variant<Inputs, ReadError>;
+
+// QEMU `info registers` / cpu_dump_state() (target/i386/cpu-dump.c).
+ReadResult read_qemu(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o);
+// Linux dump_vmcs() (arch/x86/kvm/vmx/vmx.c).
+ReadResult read_kvm_vmcs(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o);
+// Linux dump_vmcb() (arch/x86/kvm/svm/svm.c).
+ReadResult read_kvm_vmcb(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o);
+// Xen vmcs_dump_vcpu() (xen/arch/x86/hvm/vmx/vmcs.c).
+ReadResult read_xen_vmcs(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o);
+// struct kvm_regs / kvm_sregs printed field by field (docs/cli.md defines the form).
+ReadResult read_kvm_sregs(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o);
+
+// Every reader's last step: the flavor (--flavor, else what the reader
+// inferred, else arch) and the spec's defaults.
+void finish_input(StateInput& in, Slots slots, const ReadOptions& o);
+
+}  // namespace vcpuspec::readers

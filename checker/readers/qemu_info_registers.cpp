@@ -1,0 +1,497 @@
+// QEMU `info registers` (HMP, `-a` for every vCPU) and cpu_dump_state() as
+// QEMU prints it on "KVM: entry failed" and "KVM internal error"
+// (target/i386/cpu-dump.c x86_cpu_dump_state, cpu_x86_dump_seg_cache;
+// accel/kvm/kvm-all.c). Two layouts: 64-bit code (RAX=, %016 values) and the
+// rest (EAX=, %08x), with GDT/IDT/CR2/CR3 in 64-bit width whenever EFER.LMA.
+//
+// What the dump does not show stays missing: MSRs other than EFER, XCR0,
+// activity and interruptibility state. Values QEMU prints cast to 32 bits
+// (the 32-bit layout of qemu-system-x86_64, and CR4 always) have their upper
+// half inferred as 0, and the report says so.
+#include <optional>
+#include <set>
+
+#include "runtime/check.hpp"
+#include "readers/dumps.hpp"
+#include "readers/dump_text.hpp"
+#include "readers/slot_writer.hpp"
+
+namespace vcpuspec::readers {
+
+namespace {
+
+using text::Line;
+using text::Number;
+using text::Scanner;
+
+constexpr const char* kSegNames[] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"};
+constexpr const char* kSegSlots[] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR"};
+
+struct GprLine {
+  const char* keys[4];
+  const char* slots[4];
+  bool wide;  // the 64-bit layout
+};
+constexpr GprLine kGprLines[] = {
+    {{"RAX=", "RBX=", "RCX=", "RDX="}, {"RAX", "RBX", "RCX", "RDX"}, true},
+    {{"RSI=", "RDI=", "RBP=", "RSP="}, {"RSI", "RDI", "RBP", "RSP"}, true},
+    {{"R8 =", "R9 =", "R10=", "R11="}, {"R8", "R9", "R10", "R11"}, true},
+    {{"R12=", "R13=", "R14=", "R15="}, {"R12", "R13", "R14", "R15"}, true},
+    {{"EAX=", "EBX=", "ECX=", "EDX="}, {"RAX", "RBX", "RCX", "RDX"}, false},
+    {{"ESI=", "EDI=", "EBP=", "ESP="}, {"RSI", "RDI", "RBP", "RSP"}, false},
+};
+
+// The key a segment line starts with: "ES =", "LDT=", "TR =".
+std::string seg_key(const char* name) {
+  std::string k = name;
+  while (k.size() < 3) k += ' ';
+  return k + "=";
+}
+
+bool starts_record(std::string_view l) {
+  static const char* keys[] = {"RAX=", "RSI=", "R8 =", "R12=", "R16=", "R20=", "R24=", "R28=", "RIP=", "EAX=",
+                               "ESI=", "EIP=", "ES =", "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR =",
+                               "GDT=", "IDT=", "CR0=", "DR0=", "DR6=", "EFER=", "CCS=", "FCW=", "FPR", "XMM",
+                               "YMM", "ZMM", "Opmask", "Code=", "CPU#", "KVM", "extra data", "emulation failure"};
+  for (const char* k : keys)
+    if (text::starts_with(l, k)) return true;
+  return false;
+}
+
+// A record line is complete when its last field is there at a full width.
+bool complete(std::string_view l) {
+  Line line{0, std::string(l), {}};
+  Scanner sc(line);
+  auto last_ok = [&](const char* key, std::initializer_list<unsigned> w) {
+    size_t at = sc.find_key(key);
+    return at != std::string::npos && sc.hex(at + std::string_view(key).size(), w).ok;
+  };
+  for (const GprLine& g : kGprLines)
+    if (text::starts_with(l, g.keys[0])) return last_ok(g.keys[3], {8, 16});
+  if (text::starts_with(l, "RIP=") || text::starts_with(l, "EIP=")) return sc.find_key("HLT=") != std::string::npos;
+  for (const char* s : kSegNames)
+    if (text::starts_with(l, seg_key(s))) {
+      size_t at = 4;
+      for (int f = 0; f < 4; ++f) {
+        Number n = sc.hex(at, f == 0 ? std::initializer_list<unsigned>{4} : std::initializer_list<unsigned>{8, 16});
+        if (!n.ok) return false;
+        at = n.end;
+      }
+      return true;
+    }
+  if (text::starts_with(l, "GDT=") || text::starts_with(l, "IDT=")) {
+    Number b = sc.hex(4, {8, 16});
+    return b.ok && sc.hex(b.end, {8}).ok;
+  }
+  if (text::starts_with(l, "CR0=")) return last_ok("CR4=", {8});
+  if (text::starts_with(l, "DR0=")) {
+    // One width for the four: a wrap that cuts DR3 to 8 of 16 digits must not look complete.
+    Number dr0 = sc.hex(4, {8, 16});
+    return dr0.ok && last_ok("DR3=", {dr0.digits});
+  }
+  if (text::starts_with(l, "DR6=")) return last_ok("DR7=", {8, 16});
+  if (text::starts_with(l, "EFER=")) return last_ok("EFER=", {16});
+  return true;
+}
+
+class QemuReader {
+ public:
+  QemuReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
+
+  ReadResult run(std::string_view input) {
+    text::Cleaned cleaned;
+    std::vector<Line> lines = text::clean_lines(input, cleaned);
+    std::vector<ReaderNote> join_notes;
+    text::join_wrapped(lines, starts_record, complete, join_notes);
+    for (const Line& l : lines) line(l);
+    close_block();
+    if (blocks_.empty())
+      return ReadError{file_, 1, 1,
+                       "no QEMU register dump found (expected cpu_dump_state lines such as 'EAX=...' or 'RAX=...')"};
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      StateInput& in = blocks_[i];
+      if (in.part.empty() && blocks_.size() > 1) in.part = "dump " + std::to_string(i + 1);
+      text::note_cleaning(cleaned, in.notes);
+      for (const ReaderNote& n : join_notes) in.notes.push_back(n);
+    }
+    return std::move(blocks_);
+  }
+
+ private:
+  struct Header {
+    std::string flavor, flavor_why, vendor;
+    std::vector<ReaderNote> notes;
+  };
+
+  void open_block(const std::string& part) {
+    close_block();
+    cur_.emplace();
+    cur_->file = file_;
+    cur_->part = part;
+    cur_->format = "qemu";
+    w_.emplace(slots_, *cur_);
+    printed32_.clear();
+    seen_.clear();
+    lma_layout_ = false;
+    target64_ = false;
+    target_known_ = false;
+    has_gprs_ = false;
+    any_ = false;
+  }
+
+  void close_block() {
+    if (!cur_) return;
+    if (any_) {
+      finish_block();
+      blocks_.push_back(std::move(*cur_));
+    }
+    w_.reset();
+    cur_.reset();
+  }
+
+  void line(const Line& l) {
+    const std::string& t = l.text;
+    if (text::starts_with(t, "CPU#")) {
+      open_block(text::trim(t));
+      return;
+    }
+    if (header(l)) return;
+    for (const GprLine& g : kGprLines)
+      if (text::starts_with(t, g.keys[0])) {
+        // A second register block without a CPU# line is another dump.
+        if (g.keys[0] == kGprLines[0].keys[0] || g.keys[0] == kGprLines[4].keys[0]) {
+          if (!cur_ || has_gprs_) open_block(cur_ && !cur_->part.empty() && !has_gprs_ ? cur_->part : "");
+          has_gprs_ = true;
+        }
+        ensure_block();
+        gprs(l, g);
+        return;
+      }
+    if (!starts_record(t)) return;  // interleaved log lines, prompts, the FPU state
+    ensure_block();
+    for (const char* k : {"RIP=", "EIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="})
+      if (text::starts_with(t, k)) seen_.insert(k);
+    Scanner sc(l);
+    if (text::starts_with(t, "RIP=") || text::starts_with(t, "EIP=")) {
+      bool wide = t[0] == 'R';
+      value(sc, l, wide ? "RIP=" : "EIP=", "RIP", wide ? 16 : 8, !wide);
+      value(sc, l, wide ? "RFL=" : "EFL=", "RFLAGS", 8, false);  // RFLAGS 63:22 are reserved zeros
+      flags(sc, l);
+      return;
+    }
+    for (size_t s = 0; s < 8; ++s)
+      if (text::starts_with(t, seg_key(kSegNames[s]))) {
+        segment(sc, l, kSegSlots[s]);
+        return;
+      }
+    if (text::starts_with(t, "GDT=") || text::starts_with(t, "IDT=")) {
+      std::string dt = t[0] == 'G' ? "GDTR" : "IDTR";
+      Number base = sc.hex(4, {8, 16});
+      take_maybe32(dt + ".base", base, l.no);
+      if (base.ok || base.end > 4) w_->take(dt + ".limit", sc.hex(base.end, {8}), l.no);
+      else w_->unreadable(dt + ".limit", l.no, "the base before it is unreadable");
+      return;
+    }
+    if (text::starts_with(t, "CR0=")) {
+      value(sc, l, "CR0=", "CR0", 8, false);  // CR0 63:32 are reserved zeros
+      value_any(sc, l, "CR2=", "CR2");
+      value_any(sc, l, "CR3=", "CR3");
+      // CR4 is printed cast to 32 bits: bit 32 (FRED) is not shown.
+      size_t at = sc.find_key("CR4=");
+      if (at != std::string::npos) {
+        Number n = sc.hex(at + 4, {8});
+        if (n.ok) printed32_.push_back({"CR4", n.value, l.no, true});
+        else w_->unreadable("CR4", l.no, n.why);
+      }
+      return;
+    }
+    if (text::starts_with(t, "DR0=")) {
+      // TARGET_FMT_lx: 16 digits from qemu-system-x86_64, 8 from qemu-system-i386, the same for all four.
+      unsigned width = 0;
+      for (int i = 0; i < 4; ++i) {
+        std::string key = "DR" + std::to_string(i) + "=";
+        size_t at = sc.find_key(key);
+        if (at == std::string::npos) continue;
+        Number n = width ? sc.hex(at + 4, {width}) : sc.hex(at + 4, {8, 16});
+        if (n.ok && !width) {
+          width = n.digits;
+          target_known_ = true;
+          target64_ = n.digits == 16;
+        }
+        w_->take("DR" + std::to_string(i), n, l.no);
+      }
+      return;
+    }
+    if (text::starts_with(t, "DR6=")) {
+      for (const char* k : {"DR6=", "DR7="}) {
+        size_t at = sc.find_key(k);
+        if (at != std::string::npos) w_->take(std::string(k, 3), sc.hex(at + 4, {8, 16}), l.no);
+      }
+      return;
+    }
+    if (text::starts_with(t, "EFER=")) {
+      w_->take("EFER", sc.hex(5, {16}), l.no);
+      return;
+    }
+  }
+
+  // Lines QEMU prints before the dump; they say which hypervisor failed and how.
+  bool header(const Line& l) {
+    const std::string& t = l.text;
+    if (text::starts_with(t, "KVM: entry failed, hardware error")) {
+      Scanner sc(l);
+      Number n = sc.hex(t.find("error") + 5);
+      Header h;
+      if (n.ok) {
+        uint64_t code = n.value;
+        std::string hex = rt::format_value(code, 64);
+        if ((code & 0x80000000) && code <= 0xffffffff && code != 0xffffffff) {
+          h.flavor = "vmx";
+          h.vendor = "intel";
+          h.flavor_why = "\"KVM: entry failed, hardware error " + hex + "\" is a VMX exit reason with bit 31 (VM-entry failure)";
+          h.notes.push_back({l.no, "KVM: entry failed, hardware error " + hex + ": VM-entry failure, basic exit reason " +
+                                       std::to_string(code & 0xffff) +
+                                       ((code & 0xffff) == 33 ? " (invalid guest state, SDM Vol.3 27.8)" : "")});
+        } else if (code == 0xffffffff || code == ~0ULL) {
+          h.flavor = "svm";
+          h.vendor = "amd";
+          h.flavor_why = "\"KVM: entry failed, hardware error " + hex + "\" is SVM_EXIT_ERR (VMRUN consistency check failed)";
+          h.notes.push_back({l.no, "KVM: entry failed, hardware error " + hex +
+                                       ": VMEXIT_INVALID, a VMRUN consistency check failed (APM Vol.2 15.5.1)"});
+        } else if (code >= 1 && code <= 28) {
+          h.flavor = "vmx";
+          h.vendor = "intel";
+          h.flavor_why = "\"KVM: entry failed, hardware error " + hex + "\" is a VM-instruction error number";
+          h.notes.push_back({l.no, "KVM: entry failed, hardware error " + hex + ": VM-instruction error " +
+                                       std::to_string(code) +
+                                       (code == 7   ? " (VM entry with invalid control fields)"
+                                        : code == 8 ? " (VM entry with invalid host-state fields)"
+                                                    : "")});
+        } else {
+          h.notes.push_back({l.no, "KVM: entry failed, hardware error " + hex + ": not a VMX exit reason or SVM_EXIT_ERR; flavor not inferred"});
+        }
+      }
+      pending_ = std::move(h);
+      if (cur_ && !has_gprs_) apply_header();
+      return true;
+    }
+    if (text::starts_with(t, "KVM internal error. Suberror:")) {
+      if (!seen_internal_) {
+        Header h;
+        std::string rest = text::trim(std::string_view(t).substr(29));
+        h.notes.push_back({l.no, "KVM internal error, suberror " + rest +
+                                     (rest == "1" ? " (emulation failure)" : rest == "2" ? " (simultaneous exceptions)" : rest == "3" ? " (delivery event)" : "") +
+                                     ": the state is the one KVM could not emulate or deliver; no flavor implied"});
+        pending_ = std::move(h);
+        if (cur_ && !has_gprs_) apply_header();
+      }
+      seen_internal_ = true;
+      return true;
+    }
+    return false;
+  }
+
+  void apply_header() {
+    if (!pending_ || !cur_) return;
+    if (!pending_->flavor.empty()) {
+      cur_->flavor = pending_->flavor;
+      cur_->flavor_origin = Origin::Inferred;
+      cur_->flavor_why = pending_->flavor_why;
+    }
+    if (!pending_->vendor.empty()) {
+      cur_->vendor = pending_->vendor;
+      cur_->vendor_origin = Origin::Inferred;
+    }
+    for (const ReaderNote& n : pending_->notes) cur_->notes.push_back(n);
+    pending_.reset();
+  }
+
+  void ensure_block() {
+    if (!cur_) open_block("");
+    apply_header();
+  }
+
+  void gprs(const Line& l, const GprLine& g) {
+    apply_header();
+    Scanner sc(l);
+    for (int i = 0; i < 4; ++i) {
+      size_t at = sc.find_key(g.keys[i]);
+      if (at == std::string::npos) {
+        w_->unreadable(g.slots[i], l.no, "not on its line (cut short)");
+        continue;
+      }
+      Number n = sc.hex(at + 4, {g.wide ? 16u : 8u});
+      any_ = true;
+      if (!n.ok) w_->unreadable(g.slots[i], l.no, n.why);
+      else if (g.wide) w_->given(g.slots[i], n.value, l.no);
+      else printed32_.push_back({g.slots[i], n.value, l.no, false});
+    }
+  }
+
+  // KEY=value at a fixed width; `cast32`: QEMU printed it cast to 32 bits.
+  void value(const Scanner& sc, const Line& l, const char* key, const char* slot, unsigned width, bool cast32) {
+    size_t at = sc.find_key(key);
+    if (at == std::string::npos) return;
+    any_ = true;
+    Number n = sc.hex(at + std::string_view(key).size(), {width});
+    if (!n.ok) w_->unreadable(slot, l.no, n.why);
+    else if (cast32) printed32_.push_back({slot, n.value, l.no, false});
+    else w_->given(slot, n.value, l.no);
+  }
+
+  // CR2/CR3: 64-bit wide under EFER.LMA, else cast to 32 bits.
+  void value_any(const Scanner& sc, const Line& l, const char* key, const char* slot) {
+    size_t at = sc.find_key(key);
+    if (at == std::string::npos) return;
+    take_maybe32(slot, sc.hex(at + std::string_view(key).size(), {8, 16}), l.no);
+  }
+
+  void take_maybe32(const std::string& slot, const Number& n, uint32_t line) {
+    any_ = true;
+    // GDT/IDT/CR2/CR3 are printed 64-bit wide exactly when EFER.LMA is set.
+    if (n.ok && (slot == "GDTR.base" || slot == "IDTR.base" || slot == "CR2" || slot == "CR3")) lma_layout_ = n.digits == 16;
+    if (!n.ok) w_->unreadable(slot, line, n.why);
+    else if (n.digits == 16) w_->given(slot, n.value, line);
+    else printed32_.push_back({slot, n.value, line, false});
+  }
+
+  void flags(const Scanner& sc, const Line& l) {
+    auto flag = [&](const char* key) -> std::optional<uint64_t> {
+      size_t at = sc.find_key(key);
+      if (at == std::string::npos) return std::nullopt;
+      Number n = sc.dec(at + std::string_view(key).size());
+      return n.ok ? std::optional<uint64_t>(n.value) : std::nullopt;
+    };
+    if (flag("SMM=").value_or(0)) w_->note(l.no, "SMM=1: the vCPU was in system-management mode");
+    if (flag("HLT=").value_or(0))
+      w_->note(l.no, "HLT=1: the vCPU was halted (or waiting for SIPI); ACTIVITY_STATE is not shown and stays missing");
+  }
+
+  void segment(const Scanner& sc, const Line& l, const std::string& seg) {
+    any_ = true;
+    Number sel = sc.hex(4, {4});
+    w_->take(seg + ".sel", sel, l.no);
+    if (!sel.ok) {
+      for (const char* m : {".base", ".limit", ".ar"}) w_->unreadable(seg + m, l.no, "the selector before it is unreadable");
+      return;
+    }
+    Number base = sc.hex(sel.end, {8, 16});
+    take_maybe32(seg + ".base", base, l.no);
+    if (!base.ok && base.digits == 0) {
+      for (const char* m : {".limit", ".ar"}) w_->unreadable(seg + m, l.no, "the base before it is unreadable");
+      return;
+    }
+    Number limit = sc.hex(base.end, {8});
+    w_->take(seg + ".limit", limit, l.no);
+    if (!limit.ok) {
+      w_->unreadable(seg + ".ar", l.no, "the limit before it is unreadable");
+      return;
+    }
+    Number fl = sc.hex(limit.end, {8});
+    if (!fl.ok) {
+      w_->unreadable(seg + ".ar", l.no, fl.why);
+      return;
+    }
+    w_->given(seg + ".ar", ar_from_qemu_flags(fl.value), l.no);
+  }
+
+  struct Printed32 {
+    std::string slot;
+    uint64_t value;
+    uint32_t line;
+    bool always;  // cast to 32 bits by every QEMU (CR4), not only by the 32-bit layout
+  };
+
+  void finish_block() {
+    StateInput& in = *cur_;
+    SlotWriter& w = *w_;
+    // cpu_dump_state prints these lines in this order; a dump without some was cut short.
+    std::string absent;
+    for (const char* k : {"RIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="}) {
+      bool seen = seen_.count(k) || (std::string_view(k) == "RIP=" && seen_.count("EIP="));
+      if (!seen) absent += (absent.empty() ? "" : ", ") + std::string(k == std::string_view("RIP=") ? "RIP=/EIP=" : k);
+    }
+    if (!absent.empty()) w.note(0, "the dump has no " + absent + " line: cut short, so those fields stay missing");
+    // qemu-system-i386 prints DR0 with 8 digits: its registers are 32-bit and
+    // complete. qemu-system-x86_64 prints 16: a 32-bit value may hide an upper half.
+    // Under EFER.LMA (compatibility mode: the 32-bit layout with 64-bit
+    // GDT/CR3) the upper halves are live and unknown; outside long mode they
+    // are 0 for every check that reads them.
+    bool lma = w.has("EFER") ? ((w.get("EFER") >> 10) & 1) != 0 : lma_layout_;
+    std::string hidden, unknown;
+    for (const Printed32& p : printed32_) {
+      bool complete32 = !p.always && target_known_ && !target64_;
+      if (complete32) {
+        w.given(p.slot, p.value, p.line);
+        continue;
+      }
+      if (lma && !p.always) {
+        w.unreadable(p.slot, p.line, "");
+        unknown += (unknown.empty() ? "" : ", ") + p.slot;
+        continue;
+      }
+      w.inferred(p.slot, p.value, p.line, "");
+      hidden += (hidden.empty() ? "" : ", ") + p.slot;
+    }
+    if (!hidden.empty())
+      w.note(0, "QEMU prints these cast to 32 bits (x86_cpu_dump_state); their upper 32 bits are inferred as 0: " + hidden);
+    if (!unknown.empty())
+      w.note(0, "compatibility mode (EFER.LMA=1, 32-bit layout): QEMU prints these cast to 32 bits and their upper "
+                "halves are unknown, so they stay missing: " + unknown);
+    if (target_known_ && !target64_) w.note(0, "8-digit DR0..DR7: a qemu-system-i386 dump, whose registers are 32-bit");
+
+    std::string flavor = !opts_.flavor.empty() ? opts_.flavor : in.flavor;
+    if (flavor == "vmx") vmx_view(w);
+    if (flavor == "svm") svm_view(w);
+    finish_input(in, slots_, opts_);
+  }
+
+  // What KVM puts in the VMCS for this guest state (vmx_set_cr0,
+  // vmx_set_cr4, vmx_set_efer, vmx_segment_access_rights): the dump shows the
+  // guest's view (KVM_GET_SREGS), the VM-entry checks read the VMCS.
+  void vmx_view(SlotWriter& w) {
+    if (w.has("CR0") && !(w.get("CR0") & 0x20))
+      w.inferred("CR0", w.get("CR0") | 0x20, 0, "KVM always sets CR0.NE in the VMCS guest CR0 (vmx_set_cr0)");
+    if (w.has("CR4") && !(w.get("CR4") & 0x2000))
+      w.inferred("CR4", w.get("CR4") | 0x2000, 0, "KVM always sets CR4.VMXE in the VMCS guest CR4 (vmx_set_cr4)");
+    if (w.has("EFER") && !w.has("entry.ia32e_mode_guest"))
+      w.inferred("entry.ia32e_mode_guest", (w.get("EFER") >> 10) & 1, 0,
+                 "KVM sets the IA-32e mode guest entry control from EFER.LMA (vmx_set_efer)");
+    for (const char* s : kSegSlots) {
+      std::string ar = std::string(s) + ".ar";
+      if (w.has(ar) && !(w.get(ar) & 0x80) && !(w.get(ar) & 0x10000))
+        w.inferred(ar, 0x10000, 0,
+                   std::string("QEMU shows ") + s + " not present; KVM writes it to the VMCS as unusable (vmx_segment_access_rights)");
+    }
+    w.note(0, "without unrestricted guest KVM also forces CR0.PE/PG (and CR4.PAE) in the VMCS and runs real mode in vm86; "
+              "the dump cannot show which: set vmx.unrestricted_guest with --set if known");
+  }
+
+  // What KVM puts in the VMCB (svm_set_efer, init_vmcb).
+  void svm_view(SlotWriter& w) {
+    if (w.has("EFER") && !(w.get("EFER") & 0x1000))
+      w.inferred("EFER", w.get("EFER") | 0x1000, 0, "KVM runs the guest with EFER.SVME=1 in the VMCB (svm_set_efer)");
+    if (!w.has("intercept.vmrun"))
+      w.inferred("intercept.vmrun", 1, 0, "KVM always intercepts VMRUN (init_vmcb)");
+  }
+
+  std::string file_;
+  Slots slots_;
+  ReadOptions opts_;
+  std::vector<StateInput> blocks_;
+  std::optional<StateInput> cur_;
+  std::optional<SlotWriter> w_;
+  std::optional<Header> pending_;
+  std::vector<Printed32> printed32_;
+  std::set<std::string> seen_;  // record lines seen in this block
+  bool target64_ = false, target_known_ = false, has_gprs_ = false, any_ = false, seen_internal_ = false;
+  bool lma_layout_ = false;
+};
+
+}  // namespace
+
+ReadResult read_qemu(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o) {
+  return QemuReader(file, slots, o).run(text);
+}
+
+}  // namespace vcpuspec::readers

@@ -1,0 +1,57 @@
+// How the dump readers fill a StateInput: by slot name, with the origin of
+// every value, a note for what could not be read, and the raw VMX/VMCB
+// control words split into the spec's named controls.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "readers/dump_text.hpp"
+#include "readers/input.hpp"
+
+namespace vcpuspec::readers {
+
+class SlotWriter {
+ public:
+  SlotWriter(Slots slots, StateInput& in);
+
+  bool exists(std::string_view name) const { return id(name) >= 0; }
+  bool has(std::string_view name) const;
+  uint64_t get(std::string_view name) const;
+
+  // A value read from the input. The same field again with another value
+  // makes it unreadable: the dump contradicts itself. A value wider than the
+  // field is unreadable too. Names the spec lacks are ignored.
+  void given(std::string_view name, uint64_t value, uint32_t line);
+  // A number as scanned: given when it could be read, else unreadable.
+  void take(std::string_view name, const text::Number& n, uint32_t line);
+  // A value the input implies without showing it; `why` goes to the notes.
+  void inferred(std::string_view name, uint64_t value, uint32_t line, const std::string& why);
+  // The input shows the field but its value is not certain: it stays missing
+  // (with a note saying why, unless `why` is empty: the caller notes it).
+  void unreadable(std::string_view name, uint32_t line, const std::string& why);
+  void note(uint32_t line, std::string text);
+
+  // Splits a raw control word into the 1-bit controls named `prefix`* whose
+  // declaration says "bit N" (spec/vmx/vmcs.vspec).
+  void control_word(std::string_view prefix, uint64_t word, uint32_t line);
+  // SVM: the 1-bit controls whose declaration says "offset XXXh bit N"
+  // (spec/svm/vmcb.vspec) from the 32-bit VMCB word at `offset`.
+  void vmcb_word(unsigned offset, uint64_t word, uint32_t line);
+
+ private:
+  long id(std::string_view name) const;
+  Slots slots_;
+  StateInput& in_;
+  std::vector<bool> unreadable_;  // per slot: once contradicted or garbled, never given again
+};
+
+// The VMX access rights (type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14,
+// G 15, unusable 16) of other layouts:
+// QEMU's SegmentCache.flags (the descriptor's high dword, bits 8..23).
+uint64_t ar_from_qemu_flags(uint64_t flags);
+// The VMCB's 12-bit attrib (APM Vol.2 15.5.1: type, S, DPL, P in 7:0; AVL,
+// L, DB, G in 11:8).
+uint64_t ar_from_vmcb_attrib(uint64_t attrib);
+
+}  // namespace vcpuspec::readers

@@ -1,0 +1,103 @@
+// The dump corpus (tests/data/dumps/, sources in its README.md): every dump
+// through `vcpuspec check` as users run it, compared with its golden report
+// (tests/golden/dumps/, rewritten only by --update), and the corpus as one
+// batch. Per-dump options below exercise --expect, --flavor and --set.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "support/helpers.hpp"
+
+using namespace vcpuspec;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kDir = "tests/data/dumps";
+
+// Extra options for some dumps: what a user would add to ask the question the dump raises.
+const std::map<std::string, std::vector<std::string>>& options() {
+  static const std::map<std::string, std::vector<std::string>> m = {
+      {"qemu_tcg_reset_smp2.txt", {"--expect", "reset"}},
+      {"qemu_kvm_reset_smp2.txt", {"--expect", "reset", "--set", "cpu.signature=0xa0671"}},
+      {"qemu_i386_reset.txt", {"--expect", "reset"}},
+      {"kvm_sregs_gdb_reset.txt", {"--expect", "reset", "--set", "vcpu.bsp=1"}},
+      {"kvm_sregs_fields_after_init.txt", {"--expect", "init"}},
+      // Real mode read as a VMX entry without unrestricted guest: valid only with it.
+      {"qemu_two_dumps_real_mode.txt", {"--flavor", "vmx", "--set", "vmx.unrestricted_guest=0"}},
+      {"kvm_vmcs_6x_real_mode_unrestricted.txt", {"-v"}},
+  };
+  return m;
+}
+
+std::vector<std::string> corpus() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(fs::path(test::source_dir()) / kDir))
+    if (e.is_regular_file() && e.path().extension() != ".md") out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string golden_text(const std::vector<std::string>& args, const test::RunResult& r) {
+  std::string cmd = "vcpuspec";
+  for (const std::string& a : args) cmd += " " + a;
+  return "$ " + cmd + "\n" + r.out + (r.err.empty() ? "" : "[stderr]\n" + r.err) + "[exit " + std::to_string(r.exit_code) + "]\n";
+}
+
+}  // namespace
+
+TEST_CASE("dumps: the corpus has at least 25 dumps of every format", "[dumps]") {
+  auto files = corpus();
+  CHECK(files.size() >= 25);
+  std::map<std::string, int> formats;
+  for (const std::string& f : files) {
+    auto r = test::run_cli({"check", "--batch", "--json", kDir + "/" + f});
+    INFO(f << "\n" << r.out << r.err);
+    REQUIRE(!r.out.empty());
+    auto j = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+    REQUIRE(j.contains("format"));
+    ++formats[j["format"].get<std::string>()];
+  }
+  for (const char* f : {"qemu", "kvm-vmcs", "kvm-vmcb", "xen-vmcs", "kvm-sregs"}) {
+    INFO(f);
+    CHECK(formats[f] >= 3);
+  }
+}
+
+TEST_CASE("golden: every dump's report", "[golden][dumps]") {
+  for (const std::string& f : corpus()) {
+    std::vector<std::string> args = {"check", kDir + "/" + f};
+    if (auto it = options().find(f); it != options().end()) args.insert(args.end(), it->second.begin(), it->second.end());
+    auto r = test::run_cli(args);
+    INFO(f << "\n" << r.err);
+    // Every dump is readable: the corpus is about reading, not about bad input.
+    CHECK(r.exit_code != 3);
+    std::string diff;
+    CHECK(test::match_golden(test::source_dir() + "/tests/golden/dumps/" + f + ".golden", golden_text(args, r), diff));
+    if (!diff.empty()) FAIL_CHECK(diff);
+  }
+}
+
+TEST_CASE("golden: the corpus as one batch, text and JSON Lines", "[golden][dumps]") {
+  auto r = test::run_cli({"check", "--batch", kDir});
+  std::string diff;
+  CHECK(test::match_golden(test::source_dir() + "/tests/golden/dumps/batch.txt.golden",
+                           golden_text({"check", "--batch", kDir}, r), diff));
+  if (!diff.empty()) FAIL_CHECK(diff);
+  // One JSON object per line and input; each carries its own exit code.
+  auto j = test::run_cli({"check", "--batch", "--json", kDir});
+  size_t lines = 0;
+  std::istringstream in(j.out);
+  for (std::string line; std::getline(in, line); ++lines) {
+    auto o = nlohmann::json::parse(line);
+    CHECK(o["schema"] == "vcpuspec.check/1");
+    CHECK(o.contains("exit_code"));
+    CHECK(o.contains("checks"));
+  }
+  CHECK(lines == static_cast<size_t>(std::count(r.out.begin(), r.out.end(), '\n')) - 1);  // minus the total line
+  CHECK(j.exit_code == r.exit_code);
+}

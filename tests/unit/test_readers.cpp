@@ -1,0 +1,276 @@
+// The dump readers on small inputs: fields, conversions, control words,
+// inferred values, noise, and what stays missing.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "readers/detect.hpp"
+#include "readers/slot_writer.hpp"
+#include "support/helpers.hpp"
+
+using namespace vcpuspec;
+using readers::Origin;
+
+namespace {
+
+readers::Inputs read(const std::string& text, const std::string& format = "auto", const std::string& flavor = "") {
+  readers::ReadOptions o;
+  o.flavor = flavor;
+  auto r = readers::read_any(text, "t.txt", format, test::slots(), o);
+  if (auto* e = std::get_if<readers::ReadError>(&r)) FAIL(e->format());
+  return std::get<readers::Inputs>(std::move(r));
+}
+
+size_t id(const char* name) {
+  long i = readers::find_slot(test::slots(), name);
+  REQUIRE(i >= 0);
+  return static_cast<size_t>(i);
+}
+bool has(const readers::StateInput& in, const char* n) { return in.state.has(id(n)); }
+uint64_t val(const readers::StateInput& in, const char* n) {
+  INFO(n);
+  REQUIRE(in.state.has(id(n)));
+  return in.state.get(id(n));
+}
+Origin org(const readers::StateInput& in, const char* n) { return in.origin[id(n)]; }
+
+const char* kQemu64 =
+    "KVM internal error. Suberror: 1\n"
+    "RAX=ffff8000fee000f0 RBX=0000000000000000 RCX=000000000000001b RDX=00000000fee000f0\n"
+    "RIP=ffff80000020ea22 RFL=00010086 [--S--P-] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+    "CS =0010 0000000000000000 00000000 00209900 DPL=0 CS64 [--A]\n"
+    "SS =0020 0000000000000000 00000000 00009300 DPL=0 DS   [-WA]\n"
+    "DS =0000 0000000000000000 00000000 00000000\n"
+    "GDT=     ffff800001415000 00000fff\n"
+    "CR0=80000033 CR2=0000000000000000 CR3=0000000001413000 CR4=000626e8\n"
+    "DR0=0000000000000000 DR1=0000000000000000 DR2=0000000000000000 DR3=0000000000000000 \n"
+    "DR6=00000000ffff0ff0 DR7=0000000000000400\n"
+    "EFER=0000000000000d01\n";
+
+}  // namespace
+
+TEST_CASE("readers: formats are detected from content", "[readers]") {
+  auto fmt = [](const std::string& t) { auto d = readers::detect_format(t); return d ? d->format : std::string("none"); };
+  CHECK(fmt("  {\"state\": {}}") == "json");
+  CHECK(fmt(kQemu64) == "qemu");
+  CHECK(fmt("[ 1.0] kvm_intel: *** Guest State ***\nCR0: actual=0x0") == "kvm-vmcs");
+  CHECK(fmt("(XEN) *** Guest State ***\n(XEN) CR0: actual=0x1") == "xen-vmcs");
+  CHECK(fmt("kvm_amd: VMCB Control Area:\n") == "kvm-vmcb");
+  CHECK(fmt("cr0 = 0x60000010\nrip = 0xfff0\n") == "kvm-sregs");
+  CHECK(fmt("hello world\nEAX is a register\n") == "none");
+}
+
+TEST_CASE("readers: QEMU 64-bit layout, segment flags as VMX access rights", "[readers]") {
+  auto v = read(kQemu64);
+  REQUIRE(v.size() == 1);
+  const auto& in = v[0];
+  CHECK(in.format == "qemu");
+  CHECK(in.flavor == "arch");
+  CHECK(val(in, "RAX") == 0xffff8000fee000f0ULL);
+  CHECK(val(in, "RIP") == 0xffff80000020ea22ULL);
+  CHECK(val(in, "RFLAGS") == 0x10086);
+  CHECK(val(in, "CS.ar") == 0x2099);  // type 9, S, P, L
+  CHECK(val(in, "SS.ar") == 0x93);
+  CHECK(val(in, "DS.ar") == 0);  // not present: QEMU says nothing more
+  CHECK(val(in, "GDTR.base") == 0xffff800001415000ULL);
+  CHECK(val(in, "GDTR.limit") == 0xfff);
+  CHECK(val(in, "EFER") == 0xd01);
+  CHECK(val(in, "CR0") == 0x80000033);
+  CHECK(org(in, "CR0") == Origin::Given);
+  // CR4 is printed cast to 32 bits: its upper half is inferred, not given.
+  CHECK(org(in, "CR4") == Origin::Inferred);
+  // Not shown: never guessed.
+  CHECK_FALSE(has(in, "APIC_BASE"));
+  CHECK_FALSE(has(in, "XCR0"));
+}
+
+TEST_CASE("readers: QEMU read as vmx gets KVM's VMCS view, inferred", "[readers]") {
+  auto v = read(kQemu64, "auto", "vmx");
+  const auto& in = v[0];
+  CHECK(in.flavor == "vmx");
+  CHECK(in.flavor_origin == Origin::Set);
+  CHECK(val(in, "entry.ia32e_mode_guest") == 1);
+  CHECK(org(in, "entry.ia32e_mode_guest") == Origin::Inferred);
+  CHECK(val(in, "CR4") == (0x626e8 | 0x2000));  // VMXE
+  CHECK(val(in, "DS.ar") == 0x10000);         // not present -> unusable
+  CHECK(org(in, "DS.ar") == Origin::Inferred);
+}
+
+TEST_CASE("readers: QEMU's header says which hypervisor failed", "[readers]") {
+  std::string body = "EAX=00000000 EBX=00000000 ECX=00000000 EDX=00000663\nEIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\n";
+  auto vmx = read("KVM: entry failed, hardware error 0x80000021\n" + body);
+  CHECK(vmx[0].flavor == "vmx");
+  CHECK(vmx[0].flavor_origin == Origin::Inferred);
+  CHECK(vmx[0].vendor == "intel");
+  auto svm = read("KVM: entry failed, hardware error 0xffffffff\n" + body);
+  CHECK(svm[0].flavor == "svm");
+  CHECK(svm[0].vendor == "amd");
+  CHECK(val(svm[0], "intercept.vmrun") == 1);
+  auto none = read("KVM: entry failed, hardware error 0x0\n" + body);
+  CHECK(none[0].flavor == "arch");
+}
+
+TEST_CASE("readers: QEMU's 32-bit layout: upper halves 0 outside long mode, unknown in compatibility mode", "[readers]") {
+  std::string regs = "EAX=00000001 EBX=00000000 ECX=00000000 EDX=00000000\n"
+                     "EIP=00001000 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+                     "DR0=0000000000000000 DR1=0000000000000000 DR2=0000000000000000 DR3=0000000000000000 \n";
+  auto legacy = read(regs + "EFER=0000000000000000\n")[0];
+  CHECK(val(legacy, "RIP") == 0x1000);
+  CHECK(org(legacy, "RIP") == Origin::Inferred);
+  auto compat = read(regs + "EFER=0000000000000500\n")[0];
+  CHECK_FALSE(has(compat, "RIP"));
+  CHECK_FALSE(has(compat, "RAX"));
+  // qemu-system-i386 (8-digit DRs): 32-bit registers are the whole register.
+  auto i386 = read("EAX=00000001 EBX=00000000 ECX=00000000 EDX=00000000\nDR0=00000000 DR1=00000000 DR2=00000000 DR3=00000000\n",
+                   "qemu")[0];
+  CHECK(org(i386, "RAX") == Origin::Given);
+}
+
+TEST_CASE("readers: QEMU -a gives one state per CPU", "[readers]") {
+  std::string cpu = "EAX=00000000 EBX=00000000 ECX=00000000 EDX=00060fb1\nCR0=60000010 CR2=00000000 CR3=00000000 CR4=00000000\n";
+  auto v = read("\nCPU#0\n" + cpu + "\nCPU#1\n" + cpu);
+  REQUIRE(v.size() == 2);
+  CHECK(v[0].part == "CPU#0");
+  CHECK(v[1].part == "CPU#1");
+  CHECK(v[1].name() == "t.txt [CPU#1]");
+}
+
+TEST_CASE("readers: noise is removed where the value stays certain", "[readers]") {
+  // E-mail quoting, a wrap inside a number (joined: full width), a wrap that
+  // leaves a number short (unreadable), HTML markup and an interleaved log line.
+  std::string t =
+      "> RAX=ffff8000fee000f0 RBX=0000000000000000 RCX=000000000000001b RDX=00000\n"
+      "> 000fee000f0\n"
+      "> CR0=80000033 CR2=0000000000000000 CR3=<a href=\"x\">0000000001413000</a> CR4=000626e8\n"
+      "> [ 12.5] usb 1-1: new device\n"
+      "> EFER=0000000000000d\n";
+  auto v = read(t);
+  const auto& in = v[0];
+  CHECK(val(in, "RDX") == 0xfee000f0);
+  CHECK(val(in, "CR3") == 0x1413000);
+  CHECK_FALSE(has(in, "EFER"));
+  bool noted = false;
+  for (const auto& n : in.notes) noted |= n.text.find("EFER unreadable") != std::string::npos;
+  CHECK(noted);
+}
+
+TEST_CASE("readers: dump_vmcs control words split by the spec's bit numbers", "[readers]") {
+  std::string t =
+      "*** Guest State ***\n"
+      "CR0: actual=0x0000000000000030, shadow=0x0000000060000010, gh_mask=fffffffffffefff7\n"
+      "CS:   sel=0xf000, attr=0x0009b, limit=0x0000ffff, base=0x00000000ffff0000\n"
+      "GDTR:                           limit=0x0000ffff, base=0x0000000000000000\n"
+      "Interruptibility = 00000000  ActivityState = 00000003\n"
+      "*** Control State ***\n"
+      "PinBased=00000028 CPUBased=b5a06dfa SecondaryExec=00000082\n"
+      "EntryControls=0000c3ff ExitControls=002befff\n"
+      "VMEntry: intr_info=80000b0e errcode=00000002 ilen=00000000\n";
+  auto in = read(t)[0];
+  CHECK(in.format == "kvm-vmcs");
+  CHECK(in.flavor == "vmx");
+  CHECK(val(in, "CR0") == 0x30);  // actual, not the shadow
+  CHECK(val(in, "CS.ar") == 0x9b);
+  CHECK(val(in, "ACTIVITY_STATE") == 3);
+  CHECK(val(in, "pin.nmi_exiting") == 1);
+  CHECK(val(in, "pin.virtual_nmis") == 1);
+  CHECK(val(in, "secondary.unrestricted_guest") == 1);
+  CHECK(val(in, "secondary.enable_ept") == 1);
+  CHECK(val(in, "entry.ia32e_mode_guest") == 1);
+  CHECK(val(in, "entry.load_efer") == 1);
+  CHECK(val(in, "entry.intr_info") == 0x80000b0e);
+  CHECK(val(in, "entry.exception_errcode") == 2);
+  CHECK(val(in, "vmx.unrestricted_guest") == 1);
+  CHECK(org(in, "vmx.unrestricted_guest") == Origin::Inferred);
+  // Primary bit 31 clear: the secondary controls are off whatever the word says.
+  auto off = read(
+      "*** Guest State ***\nCR3 = 0x0000000000000000\n*** Control State ***\nPinBased=00000000 CPUBased=35a06dfa "
+      "SecondaryExec=00000082\n")[0];
+  CHECK(val(off, "secondary.unrestricted_guest") == 0);
+  CHECK_FALSE(has(off, "vmx.unrestricted_guest"));
+}
+
+TEST_CASE("readers: every 1-bit VMX control names its bit, every VMCB control its offset", "[readers]") {
+  for (const rt::SlotInfo& s : test::slots()) {
+    if (s.kind != rt::SlotKind::Control || s.width != 1) continue;
+    std::string n = s.name, doc = s.doc ? s.doc : "";
+    INFO(n << ": " << doc);
+    bool vmx_word = n.rfind("pin.", 0) == 0 || n.rfind("primary.", 0) == 0 || n.rfind("secondary.", 0) == 0 ||
+                    n.rfind("entry.", 0) == 0 || n.rfind("exit.", 0) == 0;
+    if (vmx_word) CHECK(doc.find("bit ") != std::string::npos);
+    if (n.rfind("intercept.", 0) == 0 || n == "np_enable") CHECK(doc.find("offset ") != std::string::npos);
+  }
+}
+
+TEST_CASE("readers: dump_vmcb attrib, intercept words old and new, EVENTINJ", "[readers]") {
+  std::string save =
+      "VMCB State Save Area:\n"
+      "cs:   s: 0010 a: 029b l: ffffffff b: 0000000000000000\n"
+      "cpl:            0                efer:         0000000000001d01\n"
+      "cr0:            0000000080050033 cr2:          0000000000000000\n"
+      "gpat:           0007040600070406 dbgctl:       0000000000000000\n";
+  auto old = read("VMCB Control Area:\nintercepts:         00000001ae6f000f\nnested_ctl:         1\nevent_inj:          80000b0e\n"
+                  "event_inj_err:      00000002\n" + save)[0];
+  CHECK(old.flavor == "svm");
+  CHECK(val(old, "CS.ar") == 0x209b);  // L from attrib bit 9
+  CHECK(val(old, "EFER") == 0x1d01);
+  CHECK(val(old, "PAT") == 0x0007040600070406ULL);
+  CHECK(val(old, "intercept.vmrun") == 1);  // bit 32 of the old 64-bit word
+  CHECK(val(old, "intercept.nmi") == 1);
+  CHECK(val(old, "np_enable") == 1);
+  CHECK(val(old, "event_inj") == 0x0000000280000b0eULL);
+  auto cur = read("VMCB Control Area:\nintercepts:         8c8e000d 000bfffe\n" + save)[0];
+  CHECK(val(cur, "intercept.vmrun") == 0);
+  CHECK(val(cur, "intercept.nmi") == 0);
+  CHECK_FALSE(has(cur, "event_inj"));
+}
+
+TEST_CASE("readers: Xen columns and parts", "[readers]") {
+  auto v = read(
+      "(XEN) d12v0 vmentry failure (reason 0x80000021): Invalid guest state (0)\n"
+      "(XEN) *** Guest State ***\n"
+      "(XEN)   CS: 0010 0a09b ffffffff 0000000000000000\n"
+      "(XEN) GDTR:            0000007f ffff88001f40c000\n"
+      "(XEN) PreemptionTimer = 0x00000000  SM Base = 0x00030000\n");
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].format == "xen-vmcs");
+  CHECK(v[0].part == "d12v0");
+  CHECK(val(v[0], "CS.ar") == 0xa09b);
+  CHECK(val(v[0], "GDTR.limit") == 0x7f);
+  CHECK(val(v[0], "GDTR.base") == 0xffff88001f40c000ULL);
+  CHECK(val(v[0], "SMBASE") == 0x30000);
+}
+
+TEST_CASE("readers: kvm_sregs text in its three shapes", "[readers]") {
+  auto gdb = read("$2 = {cs = {base = 4294901760, limit = 65535, selector = 61440, type = 11 '\\v', present = 1 '\\001', "
+                  "dpl = 0 '\\000', db = 0 '\\000', s = 1 '\\001', l = 0 '\\000', g = 0 '\\000', avl = 0 '\\000', "
+                  "unusable = 0 '\\000', padding = 0 '\\000'}, gdt = {base = 0, limit = 65535, padding = {0, 0, 0}}, "
+                  "cr0 = 1610612752, efer = 0, apic_base = 4276095232, interrupt_bitmap = {0, 0, 0, 0}}\n")[0];
+  CHECK(val(gdb, "CS.ar") == 0x9b);
+  CHECK(val(gdb, "CS.base") == 0xffff0000);
+  CHECK(val(gdb, "GDTR.limit") == 0xffff);
+  CHECK(val(gdb, "APIC_BASE") == 0xfee00900);
+  auto km = read("RIP: 0x7fff RFLAGS: 0x46\nDS  base: 0x0 limit:0x0 selector: 0x0 type: 0x0 present: 0x0\n"
+                 "    dpl:0x0 db:0x0 s:0x0 l:0x0 g:0x0 avl:0x0 unusable:0x1\ncr0: 0x80050033\n")[0];
+  CHECK(val(km, "DS.ar") == 0x10000);
+  CHECK(val(km, "CR0") == 0x80050033);
+  auto fields = read("cr0 = 0x10\nrip = 0xfff0\nmsr 0x277 = 0x0007040600070406\ncs.selector = 0xf000\n")[0];
+  CHECK(val(fields, "PAT") == 0x0007040600070406ULL);
+  CHECK(val(fields, "CS.sel") == 0xf000);
+  CHECK_FALSE(has(fields, "CS.ar"));  // no attribute fields shown
+}
+
+TEST_CASE("readers: a forced format that finds nothing is one positioned error", "[readers]") {
+  for (const char* f : {"qemu", "kvm-vmcs", "kvm-vmcb", "xen-vmcs", "kvm-sregs"}) {
+    auto r = readers::read_any("nothing here\n", "x.txt", f, test::slots(), {});
+    REQUIRE(std::holds_alternative<readers::ReadError>(r));
+    CHECK(std::get<readers::ReadError>(r).format().rfind("x.txt:1:1: error: ", 0) == 0);
+  }
+}
+
+TEST_CASE("readers: attribute layouts convert to VMX access rights", "[readers]") {
+  CHECK(readers::ar_from_qemu_flags(0x00c09b00) == 0xc09b);
+  CHECK(readers::ar_from_qemu_flags(0x00a09b00) == 0xa09b);
+  CHECK(readers::ar_from_vmcb_attrib(0x0c93) == 0xc093);
+  CHECK(readers::ar_from_vmcb_attrib(0x029b) == 0x209b);
+  CHECK(readers::ar_from_vmcb_attrib(0x0fff) == 0xf0ff);
+}
