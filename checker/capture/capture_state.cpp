@@ -78,7 +78,7 @@ constexpr FeatureBit kFeatureBits[] = {
     {"fred", 7, 1, 0, 17},
     // Read by the VMX/SVM entry checks (spec/vmx/vmcs.vspec, spec/svm/vmcb.vspec).
     {"rtm", 7, 0, 1, 11},            {"sgx", 7, 0, 1, 2},                {"mpx", 7, 0, 1, 14},
-    {"shstk", 7, 0, 2, 7},           {"sev_es", 0x8000001F, 0, 0, 3},
+    {"shstk", 7, 0, 2, 7},           {"ibt", 7, 0, 3, 20},               {"sev_es", 0x8000001F, 0, 0, 3},
 };
 
 uint32_t reg_of(const kvm_cpuid_entry2& e, int reg) {

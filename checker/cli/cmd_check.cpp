@@ -80,6 +80,23 @@ readers::ReadResult read_one(const std::string& path, const std::string& format,
 }
 
 // --set KEY=VALUE: configuration only (cpu.*, vcpu.*, feature and control names).
+// A default that only checks of another flavor read (vmx.cr0_fixed0 for an
+// arch dump) is noise in the report: drop it. Defaults no check reads (the
+// RESET state's cpu.signature) stay.
+void drop_foreign_defaults(readers::StateInput& in) {
+  std::vector<uint8_t> here(generated::kNumSlots, 0), elsewhere(generated::kNumSlots, 0);
+  for (size_t i = 0; i < generated::kNumChecks; ++i) {
+    const rt::CheckInfo& c = generated::kChecks[i];
+    std::vector<uint8_t>& mark = engine::scope_applies(c.scope, in.flavor) ? here : elsewhere;
+    for (uint16_t r = 0; r < c.num_reads; ++r) mark[c.reads[r]] = 1;
+  }
+  for (size_t i = 0; i < generated::kNumSlots; ++i)
+    if (in.origin[i] == readers::Origin::Defaulted && elsewhere[i] && !here[i]) {
+      in.state.clear(i);
+      in.origin[i] = readers::Origin::Missing;
+    }
+}
+
 bool apply_set(const std::string& kv, readers::StateInput& in, std::string& error) {
   auto eq = kv.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -187,6 +204,7 @@ int run_check(const CheckArgs& a) {
   for (Entry& e : entries)
     if (e.input) inputs.push_back(e.input.get());
   for (readers::StateInput* in : inputs) {
+    drop_foreign_defaults(*in);
     for (const std::string& kv : a.sets) {
       std::string err;
       if (!apply_set(kv, *in, err)) {

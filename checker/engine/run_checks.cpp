@@ -19,7 +19,8 @@ const char* blame_name(Blame b) {
 std::string blame_text(Blame b, const std::string& config_read) {
   switch (b) {
     case Blame::None: return "";
-    case Blame::AnyCpu: return "no CPU accepts this state: a bug in the guest state, or in the VMM that wrote it";
+    case Blame::AnyCpu:
+      return "no CPU accepts this state (with these controls): a bug in the guest state, or in the VMM that wrote it";
     case Blame::NeedsUnrestrictedGuest:
       return "valid only with unrestricted guest, which this entry does not use (secondary.unrestricted_guest=0): "
              "the VMM must emulate or use vm86, or enable unrestricted guest";
@@ -60,14 +61,16 @@ void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::S
         break;
       }
   }
-  if (read.empty()) {
+  // Configuration that only selects where the rule applies (`when
+  // entry.ia32e_mode_guest`) does not make it a configuration problem: the
+  // failure's facts must name it.
+  if (named.empty()) {
     r.blame = Blame::AnyCpu;
     return;
   }
   r.blame = Blame::Configuration;
-  const std::vector<std::string>& list = named.empty() ? read : named;
-  for (size_t i = 0; i < list.size() && i < 4; ++i) r.config_read += (i ? ", " : "") + list[i];
-  if (list.size() > 4) r.config_read += ", ...";
+  for (size_t i = 0; i < named.size() && i < 4; ++i) r.config_read += (i ? ", " : "") + named[i];
+  if (named.size() > 4) r.config_read += ", ...";
 }
 
 }  // namespace

@@ -50,7 +50,14 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
     if (in.vendor_origin == readers::Origin::Inferred) inferred += (inferred.empty() ? "" : ", ") + ("vendor=" + in.vendor);
     if (std::string d = origins(in, slots, readers::Origin::Inferred); !d.empty()) inferred += (inferred.empty() ? "" : ", ") + d;
     if (!inferred.empty()) out += "   inferred: " + inferred + "\n";
-    for (const engine::CheckResult& r : ci.run.results) {
+    // Failures first: the first lines a user reads name the broken rules.
+    std::vector<const engine::CheckResult*> order;
+    for (const engine::CheckResult& r : ci.run.results)
+      if (r.verdict == rt::Verdict::Fail) order.push_back(&r);
+    for (const engine::CheckResult& r : ci.run.results)
+      if (r.verdict != rt::Verdict::Fail) order.push_back(&r);
+    for (const engine::CheckResult* rp : order) {
+      const engine::CheckResult& r = *rp;
       const rt::CheckInfo& c = *r.info;
       switch (r.verdict) {
         case rt::Verdict::Fail:
