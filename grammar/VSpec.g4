@@ -16,6 +16,7 @@ decl
   | defDecl
   | checkDecl
   | nonCheckDecl
+  | transitionDecl
   | stateDecl
   | varDecl
   | eventDecl
@@ -60,6 +61,11 @@ defParam  : IDENT ':' INT ;
 checkDecl   : 'check' qname STRING checkClause* 'assert' expr ';' ;
 // A rule the catalogue records that hardware does NOT check: documented, never evaluated.
 nonCheckDecl : 'noncheck' qname STRING checkClause* ';' ;
+// A rule about a write, not a state: `old.X` is the value before the write,
+// `X` the value after it; `on` names what the write targets (MOV to CR0: CR0).
+// `on` is matched as an identifier so that fields and variables may still be named `on`.
+transitionDecl : 'transition' qname STRING checkClause* onClause checkClause* 'assert' expr ';' ;
+onClause       : IDENT qname (',' qname)* ;
 checkClause
   : 'cite' STRING                      # citeClause
   | 'scope' IDENT                      # scopeClause

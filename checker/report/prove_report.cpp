@@ -149,11 +149,17 @@ std::string lint_text(const smt::LintReport& rep, const SourceManager& sm, bool 
     if (c.can_pass == smt::Outcome::Proved) ++sat;
     if (c.can_fail == smt::Outcome::Proved) ++viol;
   }
+  size_t tsat = 0, tviol = 0;
+  for (const smt::CheckLint& c : rep.transitions) {
+    if (c.can_pass == smt::Outcome::Proved) ++tsat;
+    if (c.can_fail == smt::Outcome::Proved) ++tviol;
+  }
   size_t proved = 0;
   for (const smt::Obligation& ob : rep.states)
     if (ob.outcome == smt::Outcome::Proved) ++proved;
   out += "lint: " + std::to_string(rep.checks.size()) + " checks: " + std::to_string(sat) + " can pass, " +
-         std::to_string(viol) + " can fail; states: " + std::to_string(proved) + "/" +
+         std::to_string(viol) + " can fail; " + std::to_string(rep.transitions.size()) + " transitions: " +
+         std::to_string(tsat) + " can pass, " + std::to_string(tviol) + " can fail between legal states; states: " + std::to_string(proved) + "/" +
          std::to_string(rep.states.size()) + " obligations proved; " + std::to_string(errors) + " errors, " +
          std::to_string(warnings) + " warnings, " + std::to_string(notes) + " notes\n";
   return out;
@@ -176,6 +182,14 @@ std::string lint_json(const smt::LintReport& rep, const SourceManager& sm, int e
     checks.push_back(j);
   }
   root["checks"] = checks;
+  ordered_json transitions = ordered_json::array();
+  for (const smt::CheckLint& c : rep.transitions)
+    transitions.push_back({{"id", c.id},
+                           {"can_pass", c.can_pass == smt::Outcome::Proved ? ordered_json(true)
+                                        : c.can_pass == smt::Outcome::Failed ? ordered_json(false) : ordered_json(nullptr)},
+                           {"can_fail", c.can_fail == smt::Outcome::Proved ? ordered_json(true)
+                                        : c.can_fail == smt::Outcome::Failed ? ordered_json(false) : ordered_json(nullptr)}});
+  root["transitions"] = transitions;
   ordered_json findings = ordered_json::array();
   for (const smt::LintFinding& f : rep.findings)
     findings.push_back({{"severity", severity(f.severity)}, {"rule", f.rule}, {"check", f.check},

@@ -59,6 +59,25 @@ struct CheckInfo {
   void (*explain)(const State&, std::vector<Fact>&);
 };
 
+// A rule about one write (`transition`): evaluated on the state before the
+// write (`old`) and the state after it, for a write that targets one of `on`.
+struct TransitionInfo {
+  const char* id;
+  const char* text;
+  const char* cite;
+  const char* scope;
+  const char* predicate;   // in DSL syntax, `old.` for the state before
+  const char* when;
+  const char* note;
+  const char* on_names;    // "CR0", "EFER": what the write targets, as the spec says
+  const uint16_t* reads;   // slots read (of either state)
+  uint16_t num_reads;
+  const uint16_t* on;      // the slots a governed write targets
+  uint16_t num_on;
+  Verdict (*eval)(const State& cur, const State& old);
+  void (*explain)(const State& cur, const State& old, std::vector<Fact>&);
+};
+
 // The value a spec state gives one slot: bits `care` are defined; of those,
 // `known` could be computed from the configuration and previous state given.
 struct ExpectedSlot {

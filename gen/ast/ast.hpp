@@ -144,6 +144,7 @@ struct CheckDecl {
   std::vector<Text> notes;
   ExprPtr assertion;
   Loc assert_loc;
+  std::vector<QName> on;  // `transition` only: the registers whose write it governs
 };
 
 struct MemberInit {
@@ -264,6 +265,7 @@ struct SpecFile {
   std::vector<DefDecl> defs;
   std::vector<CheckDecl> checks;
   std::vector<CheckDecl> nonchecks;  // `noncheck`: no assertion
+  std::vector<CheckDecl> transitions;  // `transition`: an assertion over old and new state
   std::vector<StateDecl> states;
   std::vector<VarDecl> vars;
   std::vector<EventDecl> events;

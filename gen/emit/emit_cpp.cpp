@@ -57,6 +57,9 @@ class Emitter {
  public:
   Emitter(const ir::Model& m, std::string ns) : m_(m), ns_(std::move(ns)) {}
 
+  // DSL text of `e`: a transition's old state reads as `old.`.
+  std::string pr(const ir::Expr& e) const { return in_transition_ ? ir::print_transition(m_, e) : ir::print(m_, e); }
+
   // An expression over domain object `d`: the same text serves both domains.
   std::string expr(const ir::Expr& e) {
     using ir::Op;
@@ -114,7 +117,7 @@ class Emitter {
         explain(*e.args[1], want, because, o, depth + 1);
         break;
       case Op::Implies:
-        if (want) explain(*e.args[1], true, ir::print(m_, *e.args[0]), o, depth + 1);
+        if (want) explain(*e.args[1], true, pr(*e.args[0]), o, depth + 1);
         else leaf(e, want, because, o, depth + 1);
         break;
       case Op::LNot: explain(*e.args[0], !want, because, o, depth + 1); break;
@@ -136,7 +139,7 @@ class Emitter {
     std::string pad(static_cast<size_t>(2 * depth + 2), ' ');
     std::string bec = cpp_string(because);
     auto fact = [&](const ir::Expr& subject, const std::string& expected_code) {
-      o << pad << "rt::add_fact(out, " << cpp_string(ir::print(m_, subject)) << ", " << expr(subject) << ", "
+      o << pad << "rt::add_fact(out, " << cpp_string(pr(subject)) << ", " << expr(subject) << ", "
         << subject.width << ", " << expected_code << ", " << bec << ");\n";
     };
     switch (e.op) {
@@ -159,7 +162,7 @@ class Emitter {
           expected = cpp_string(op + " " + ir::format_value(rhs->value, rhs->width));
         } else {
           bool atom = rhs->op == Op::Var || rhs->op == Op::Extract || rhs->op == Op::Call;
-          std::string text = atom ? ir::print(m_, *rhs) : "(" + ir::print(m_, *rhs) + ")";
+          std::string text = atom ? pr(*rhs) : "(" + pr(*rhs) + ")";
           expected = "std::string(" + cpp_string(op + " " + text + " = ") + ") + rt::format_tri(" +
                      expr(*rhs) + ", " + std::to_string(rhs->width) + ")";
         }
@@ -168,7 +171,7 @@ class Emitter {
       }
       case Op::In: {
         std::string list;
-        for (size_t k = 1; k < e.args.size(); ++k) list += (k > 1 ? ", " : "") + ir::print(m_, *e.args[k]);
+        for (size_t k = 1; k < e.args.size(); ++k) list += (k > 1 ? ", " : "") + pr(*e.args[k]);
         fact(*e.args[0], cpp_string((want ? "one of {" : "none of {") + list + "}"));
         return;
       }
@@ -199,10 +202,12 @@ class Emitter {
       << "inline constexpr std::size_t kNumSlots = " << m_.slots.size() << ";\n"
       << "inline constexpr std::size_t kNumChecks = " << m_.checks.size() << ";\n"
       << "inline constexpr std::size_t kNumStates = " << m_.states.size() << ";\n"
+      << "inline constexpr std::size_t kNumTransitions = " << m_.transitions.size() << ";\n"
       << "inline constexpr const char* kSpecDigest = \"" << digest(files) << "\";\n\n"
       << "extern const rt::SlotInfo kSlots[kNumSlots];\n"
       << "extern const rt::CheckInfo kChecks[kNumChecks];\n"
-      << "extern const rt::StateInfo kStates[kNumStates];\n\n"
+      << "extern const rt::StateInfo kStates[kNumStates];\n"
+      << "extern const rt::TransitionInfo kTransitions[kNumTransitions + 1];  // one past: never empty\n\n"
       << "struct SpecFile {\n  const char* path;\n  const char* text;\n};\n"
       << "extern const SpecFile kSpecFiles[];\nextern const std::size_t kNumSpecFiles;\n\n"
       << "}  // namespace " << ns_ << "\n";
@@ -215,7 +220,7 @@ class Emitter {
     for (size_t i = 0; i < m_.checks.size(); ++i) {
       const ir::Check& chk = m_.checks[i];
       std::string n = std::to_string(i);
-      c << "// " << cpp_comment(chk.id) << ": " << cpp_comment(ir::print(m_, *chk.assertion)) << "\n";
+      c << "// " << cpp_comment(chk.id) << ": " << cpp_comment(pr(*chk.assertion)) << "\n";
       std::vector<uint64_t> need(words, 0);
       for (ir::SlotId r : chk.reads) need[r / 64] |= 1ULL << (r % 64);
       c << "constexpr uint64_t kNeed" << n << "[" << words << "] = {";
@@ -258,6 +263,39 @@ class Emitter {
       }
       c << "}\n\n";
     }
+    in_transition_ = true;
+    for (size_t i = 0; i < m_.transitions.size(); ++i) {
+      const ir::Transition& t = m_.transitions[i];
+      std::string n = "T" + std::to_string(i);
+      c << "// transition " << cpp_comment(t.id) << ": " << cpp_comment(pr(*t.assertion)) << "\n";
+      std::vector<uint64_t> need(words, 0);
+      for (ir::SlotId r : t.reads) need[r / 64] |= 1ULL << (r % 64);
+      c << "constexpr uint64_t kNeed" << n << "[" << words << "] = {";
+      for (size_t k = 0; k < words; ++k) c << (k ? ", " : "") << hex(need[k]);
+      c << "};\n";
+      if (!t.reads.empty()) {
+        c << "constexpr uint16_t kReads" << n << "[] = {";
+        for (size_t k = 0; k < t.reads.size(); ++k) c << (k ? ", " : "") << t.reads[k];
+        c << "};\n";
+      }
+      c << "constexpr uint16_t kOn" << n << "[] = {";
+      for (size_t k = 0; k < t.on.size(); ++k) c << (k ? ", " : "") << t.on[k];
+      c << "};\n";
+      c << "template <class D>\nauto when" << n << "(const D& d) {\n  return "
+        << (t.when ? expr(*t.when) : "d.k(1, 1)") << ";\n}\n";
+      c << "template <class D>\nauto assert" << n << "(const D& d) {\n  return " << expr(*t.assertion) << ";\n}\n";
+      c << "rt::Verdict eval" << n << "(const rt::State& s, const rt::State& old) {\n"
+        << "  if (s.has_all(kNeed" << n << ") && old.has_all(kNeed" << n << ")) {\n"
+        << "    const rt::Concrete d{&s, &old};\n"
+        << "    return rt::verdict(when" << n << "(d), assert" << n << "(d));\n  }\n"
+        << "  const rt::Partial d{&s, &old};\n  return rt::verdict(when" << n << "(d), assert" << n << "(d));\n}\n";
+      c << "void explain" << n << "(const rt::State& s, const rt::State& old, std::vector<rt::Fact>& out) {\n"
+        << "  const rt::Partial d{&s, &old};\n";
+      std::ostringstream ex;
+      explain(*t.assertion, true, "", ex, 0);
+      c << ex.str() << "}\n\n";
+    }
+    in_transition_ = false;
     c << "}  // namespace\n\n";
 
     // The checker defaults only configuration its checks and states read: a
@@ -265,6 +303,8 @@ class Emitter {
     std::vector<bool> read_by_checks(m_.slots.size(), false);
     for (const ir::Check& chk : m_.checks)
       for (ir::SlotId id : chk.reads) read_by_checks[id] = true;
+    for (const ir::Transition& t : m_.transitions)
+      for (ir::SlotId id : t.reads) read_by_checks[id] = true;
     for (const ir::StateDef& st : m_.states)
       for (const auto& init : st.init)
         if (init)
@@ -292,12 +332,28 @@ class Emitter {
       const ir::Check& chk = m_.checks[i];
       std::string n = std::to_string(i);
       c << "  {" << cpp_string(chk.id) << ",\n   " << cpp_string(chk.text) << ",\n   " << cpp_string(chk.cite)
-        << ",\n   " << cpp_string(chk.scope) << ",\n   " << cpp_string(ir::print(m_, *chk.assertion)) << ",\n   "
-        << cpp_string(chk.when ? ir::print(m_, *chk.when) : "") << ",\n   " << cpp_string(chk.note) << ",\n   "
+        << ",\n   " << cpp_string(chk.scope) << ",\n   " << cpp_string(pr(*chk.assertion)) << ",\n   "
+        << cpp_string(chk.when ? pr(*chk.when) : "") << ",\n   " << cpp_string(chk.note) << ",\n   "
         << (chk.reads.empty() ? "nullptr" : "kReads" + n) << ", " << chk.reads.size() << ", eval" << n
         << ", explain" << n << "},\n";
     }
     c << "};\n\n";
+
+    c << "const rt::TransitionInfo kTransitions[kNumTransitions + 1] = {\n";
+    in_transition_ = true;
+    for (size_t i = 0; i < m_.transitions.size(); ++i) {
+      const ir::Transition& t = m_.transitions[i];
+      std::string n = "T" + std::to_string(i);
+      std::string on;
+      for (const std::string& o : t.on_names) on += (on.empty() ? "" : ", ") + o;
+      c << "  {" << cpp_string(t.id) << ",\n   " << cpp_string(t.text) << ",\n   " << cpp_string(t.cite) << ",\n   "
+        << cpp_string(t.scope) << ",\n   " << cpp_string(pr(*t.assertion)) << ",\n   "
+        << cpp_string(t.when ? pr(*t.when) : "") << ",\n   " << cpp_string(t.note) << ",\n   " << cpp_string(on)
+        << ",\n   " << (t.reads.empty() ? "nullptr" : "kReads" + n) << ", " << t.reads.size() << ", kOn" << n << ", "
+        << t.on.size() << ", eval" << n << ", explain" << n << "},\n";
+    }
+    in_transition_ = false;
+    c << "  {\"\", \"\", \"\", \"\", \"\", \"\", \"\", \"\", nullptr, 0, nullptr, 0, nullptr, nullptr},\n};\n\n";
 
     c << "const rt::StateInfo kStates[kNumStates] = {\n";
     for (size_t i = 0; i < m_.states.size(); ++i) {
@@ -334,6 +390,7 @@ class Emitter {
  private:
   const ir::Model& m_;
   std::string ns_;
+  bool in_transition_ = false;
 };
 
 }  // namespace

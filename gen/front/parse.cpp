@@ -253,6 +253,8 @@ class Builder {
       check(ck, out);
     } else if (auto* nc = d->nonCheckDecl()) {
       noncheck(nc, out);
+    } else if (auto* tr = d->transitionDecl()) {
+      transition(tr, out);
     } else if (auto* st = d->stateDecl()) {
       state(st, out);
     } else if (auto* v = d->varDecl()) {
@@ -446,6 +448,25 @@ class Builder {
     c.text = text(nc->STRING());
     clauses(nc->checkClause(), c);
     if (!c.id.parts.empty()) out.nonchecks.push_back(std::move(c));
+  }
+
+  void transition(P::TransitionDeclContext* tr, ast::SpecFile& out) {
+    ast::CheckDecl c;
+    c.loc = loc(tr);
+    if (!tr->qname() || !tr->onClause()) return;
+    c.id = qname(tr->qname());
+    auto* on = tr->onClause();
+    if (on->IDENT()->getText() != "on") {
+      diags_.error(loc(on->IDENT()), "expected `on REGISTER` before `assert` in transition '" + c.id.str() +
+                                         "', found '" + on->IDENT()->getText() + "'");
+      return;
+    }
+    for (auto* q : on->qname()) c.on.push_back(qname(q));
+    c.text = text(tr->STRING());
+    clauses(tr->checkClause(), c);
+    c.assertion = expr(tr->expr());
+    c.assert_loc = loc(tr->expr());
+    if (!c.id.parts.empty() && c.assertion && !c.on.empty()) out.transitions.push_back(std::move(c));
   }
 
   void clauses(const std::vector<P::CheckClauseContext*>& list, ast::CheckDecl& c) {

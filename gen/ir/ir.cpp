@@ -51,6 +51,12 @@ const Check* Model::find_check(const std::string& id) const {
   return nullptr;
 }
 
+const Transition* Model::find_transition(const std::string& id) const {
+  for (const Transition& t : transitions)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
 const StateDef* Model::find_state(const std::string& name) const {
   for (const StateDef& s : states)
     if (s.name == name) return &s;
@@ -344,6 +350,12 @@ struct Printer {
 }  // namespace
 
 std::string print(const Model& m, const Expr& e) { return Printer{m}.go(e); }
+
+std::string print_transition(const Model& m, const Expr& e) {
+  Printer p{m};
+  p.prev_label = "old.";
+  return p.go(e);
+}
 
 std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e) {
   Printer p{m};

@@ -135,6 +135,14 @@ struct Check {
   std::vector<SlotId> reads;  // every slot when/assert read, sorted
 };
 
+// A rule about one write (`transition`): `assertion` reads the state before
+// the write as Frame::Prev (`old.CR0.PG`) and the state after it as
+// Frame::Cur. It applies to a write that targets one of the `on` slots.
+struct Transition : Check {
+  std::vector<SlotId> on;          // sorted
+  std::vector<std::string> on_names;  // as written: CR0, EFER, CS
+};
+
 // A catalogue row that hardware deliberately does not check (`noncheck`):
 // shown by `explain`, never evaluated.
 struct NonCheck {
@@ -191,6 +199,7 @@ struct Model {
   std::vector<std::unique_ptr<Def>> defs;
   std::vector<Check> checks;
   std::vector<NonCheck> nonchecks;
+  std::vector<Transition> transitions;
   std::vector<StateDef> states;
   std::vector<Event> events;
   std::vector<std::unique_ptr<Flow>> flows;           // flow.hpp
@@ -201,6 +210,7 @@ struct Model {
   const Slot& slot(SlotId id) const { return slots.at(id); }
   std::optional<SlotId> find_slot(const std::string& name) const;
   const Check* find_check(const std::string& id) const;
+  const Transition* find_transition(const std::string& id) const;
   const StateDef* find_state(const std::string& name) const;
   const Group* find_group(const std::string& name) const;
   // The first state that is not parametric (RESET): flows' default start.
@@ -229,6 +239,8 @@ bool reads_frame(const Expr& e, Frame f);
 
 // The expression in DSL syntax: `CR0.PG`, `EFER.LMA -> CR0.PG && CR4.PAE`.
 std::string print(const Model& m, const Expr& e);
+// A transition's predicate: Frame::Prev as `old.`.
+std::string print_transition(const Model& m, const Expr& e);
 // The same inside a flow: temporaries by name, Frame::Prev as `start.`.
 std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e);
 // A number as the spec and reports show it: hex with 0x, decimal for 1-bit.

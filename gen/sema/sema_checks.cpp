@@ -168,6 +168,8 @@ void Analyzer::analyze_checks() {
       if (ok) model_->nonchecks.push_back(std::move(out));
     }
   }
+  for (const ast::SpecFile& f : files_)
+    for (const ast::CheckDecl& c : f.transitions) analyze_transition(c, ids);
   for (auto& [index, decl] : with_overlaps) {
     ir::Check& chk = model_->checks[index];
     for (const ast::QName& q : decl->overlaps) {
@@ -185,6 +187,70 @@ void Analyzer::analyze_checks() {
       chk.overlaps.push_back(id);
     }
   }
+}
+
+// A write rule: the header of a check, `old.` for the state before the write,
+// and the registers whose write it governs.
+void Analyzer::analyze_transition(const ast::CheckDecl& c, std::map<std::string, Loc>& ids) {
+  ir::Transition out;
+  out.id = c.id.str();
+  out.loc = c.id.loc;
+  out.text = c.text.value;
+  bool ok = check_header(c, "transition", ids, out.cite, out.scope);
+  for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
+  // `overlaps` on a transition: state checks that already imply it (lint verifies).
+  for (const ast::QName& q : c.overlaps) {
+    std::string id = q.str();
+    if (!model_->find_check(id)) {
+      std::vector<std::string> known;
+      for (const ir::Check& k : model_->checks) known.push_back(k.id);
+      diags_.error(q.loc, "unknown check '" + id + "' in `overlaps` (a transition overlaps state checks)" +
+                              suggest(id, known));
+      ok = false;
+      continue;
+    }
+    out.overlaps.push_back(id);
+  }
+  for (const ast::QName& q : c.on) {
+    std::string name = q.str();
+    if (const ir::Group* g = model_->find_group(name)) {
+      out.on.insert(out.on.end(), g->members.begin(), g->members.end());
+    } else if (auto id = model_->find_slot(name); id && ir::is_state(model_->slot(*id).kind)) {
+      out.on.push_back(*id);
+      used_slots_.insert(*id);
+    } else {
+      std::vector<std::string> known;
+      for (const ir::Slot& s : model_->slots)
+        if (ir::is_state(s.kind) && s.group.empty()) known.push_back(s.name);
+      for (const ir::Group& g : model_->groups) known.push_back(g.name);
+      diags_.error(q.loc, "`on " + name + "`: not a register, MSR, segment or descriptor table" + suggest(name, known));
+      ok = false;
+      continue;
+    }
+    out.on_names.push_back(name);
+  }
+  std::sort(out.on.begin(), out.on.end());
+  out.on.erase(std::unique(out.on.begin(), out.on.end()), out.on.end());
+  Scope scope;
+  scope.in_check = true;
+  scope.prev_name = "old";
+  if (c.whens.size() > 1) {
+    diags_.error(c.whens[1]->loc, "transition '" + out.id + "' has more than one `when`; combine them with &&");
+    ok = false;
+  }
+  if (!c.whens.empty()) {
+    out.when = type_bool(*c.whens[0], scope, "`when` condition");
+    if (!out.when) ok = false;
+  }
+  out.assertion = type_bool(*c.assertion, scope, "`assert` predicate");
+  if (!out.assertion) ok = false;
+  if (!ok) return;
+  if (!ir::reads_frame(*out.assertion, ir::Frame::Prev) && !(out.when && ir::reads_frame(*out.when, ir::Frame::Prev)))
+    diags_.warning(c.assert_loc, "transition '" + out.id +
+                                     "' never reads `old.`: it is a rule about one state; declare it as a check");
+  if (out.when) ir::collect_reads(*out.when, out.reads);
+  ir::collect_reads(*out.assertion, out.reads);
+  model_->transitions.push_back(std::move(out));
 }
 
 void Analyzer::warn_unused() {

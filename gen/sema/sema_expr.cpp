@@ -125,6 +125,10 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
     frame = ir::Frame::Prev;
     parts.erase(parts.begin());
     locs.erase(locs.begin());
+  } else if (parts[0] == "old" && !scope.prev_name && parts.size() > 1 && !model_->find_slot(e.name.str()) &&
+             !(scope.locals && scope.locals->count("old"))) {
+    diags_.error(e.loc, "'old' is only defined inside a `transition`: the state before the write");
+    return nullptr;
   } else if (parts[0] == "prev" && !scope.prev_name && parts.size() > 1) {
     diags_.error(e.loc, "'prev' is only defined inside a parametric state such as 'state INIT(prev)'");
     return nullptr;

@@ -1,6 +1,7 @@
 #include "z3/ground_eval.hpp"
 
 #include <map>
+#include <optional>
 
 #include "z3/encode.hpp"
 
@@ -13,6 +14,8 @@ struct GroundEvaluator::Impl {
   Valuation vars;
   std::vector<z3::expr> check_words;  // checks packed 64 to a bit-vector
   std::map<std::string, Valuation> states;
+  std::optional<Valuation> old_vars;       // built on first use of transitions()
+  std::vector<z3::expr> transition_holds;
 
   explicit Impl(const ir::Model& m) : model(m), enc(ctx, m), vars(enc.state_vars("s")) {
     std::vector<z3::expr> bits;
@@ -27,13 +30,18 @@ struct GroundEvaluator::Impl {
 
   z3::model bind(const std::vector<uint64_t>& values) {
     z3::model m(ctx);
+    bind_into(m, vars, values, false);
+    return m;
+  }
+  // `state_only`: a second state instance shares the configuration constants.
+  void bind_into(z3::model& m, const Valuation& to, const std::vector<uint64_t>& values, bool state_only) {
     for (ir::SlotId id = 0; id < model.slots.size(); ++id) {
-      z3::func_decl d = vars[id].decl();
+      if (state_only && !ir::is_state(model.slot(id).kind)) continue;
+      z3::func_decl d = to[id].decl();
       z3::expr v = ctx.bv_val(static_cast<uint64_t>(values[id] & ir::mask_of(model.slot(id).width)),
                               model.slot(id).width);
       m.add_const_interp(d, v);
     }
-    return m;
   }
 };
 
@@ -48,6 +56,22 @@ std::vector<bool> GroundEvaluator::checks(const std::vector<uint64_t>& values) {
     uint64_t bits = Encoder::value_of(m.eval(impl_->check_words[w], true));
     for (size_t j = 0; j < 64 && w * 64 + j < n; ++j) out.push_back((bits >> j) & 1);
   }
+  return out;
+}
+
+std::vector<bool> GroundEvaluator::transitions(const std::vector<uint64_t>& cur, const std::vector<uint64_t>& old) {
+  Impl& im = *impl_;
+  if (!im.old_vars) {
+    im.old_vars = im.enc.state_vars("o");
+    for (const ir::Transition& t : im.model.transitions) {
+      z3::expr ok = im.enc.pred(*t.assertion, im.vars, &*im.old_vars);
+      im.transition_holds.push_back(t.when ? z3::implies(im.enc.pred(*t.when, im.vars, &*im.old_vars), ok) : ok);
+    }
+  }
+  z3::model m = im.bind(cur);
+  im.bind_into(m, *im.old_vars, old, true);
+  std::vector<bool> out;
+  for (const z3::expr& h : im.transition_holds) out.push_back(m.eval(h, true).is_true());
   return out;
 }
 

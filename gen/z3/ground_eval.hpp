@@ -19,6 +19,9 @@ class GroundEvaluator {
 
   // holds(check) for every check in model order; `values` indexed by SlotId.
   std::vector<bool> checks(const std::vector<uint64_t>& values);
+  // holds(transition) for every transition in model order, for the write
+  // from `old` to `cur` (both indexed by SlotId; configuration from `cur`).
+  std::vector<bool> transitions(const std::vector<uint64_t>& cur, const std::vector<uint64_t>& old);
   // The slots state `def` gives from previous-state values and configuration
   // (`prev` holds both; indexed by SlotId). Unspecified bits come out as 0;
   // compare under SlotInit::care_mask().

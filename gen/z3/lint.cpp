@@ -33,6 +33,73 @@ bool declared_overlap(const ir::Model& m, const std::string& a, const std::strin
   return has(ca, b) || has(cb, a);
 }
 
+// A transition must be a real rule: some write between two legal states
+// passes it and some breaks it (else the state checks already say it all,
+// or it forbids every write).
+void lint_transitions(const ir::Model& model, const LintOptions& opts, LintReport& report) {
+  z3::context ctx;
+  Encoder enc(ctx, model);
+  Valuation old = enc.state_vars("old");
+  Valuation cur = enc.state_vars("s");
+  z3::expr legal = enc.config_axioms();
+  for (const ir::Check& d : model.checks)
+    if (d.scope == "arch") legal = legal && enc.holds(d, old) && enc.holds(d, cur);
+  for (const ir::Transition& t : model.transitions) {
+    CheckLint cl;
+    cl.id = t.id;
+    z3::expr applies = t.when ? enc.pred(*t.when, cur, &old) : ctx.bool_val(true);
+    z3::expr passes = enc.pred(*t.assertion, cur, &old);
+    std::string reason;
+    auto ask = [&](const z3::expr& goal, const char* what, const char* rule, const std::string& msg) {
+      z3::solver sv = make_solver(ctx, opts.limits);
+      sv.add(legal && applies && goal);
+      auto r = check(sv, reason);
+      if (r == z3::unsat)
+        report.findings.push_back(LintFinding{LintFinding::Severity::Error, t.id, rule, msg, t.loc});
+      if (r == z3::unknown)
+        report.findings.push_back(LintFinding{LintFinding::Severity::Warning, t.id, "unknown",
+                                              "transition '" + t.id + "': " + what + ": Z3 returned unknown (" +
+                                                  reason + ")",
+                                              t.loc});
+      return r == z3::sat ? Outcome::Proved : r == z3::unsat ? Outcome::Failed : Outcome::Unknown;
+    };
+    cl.can_pass = ask(passes, "can it pass", "never-passes",
+                      "transition '" + t.id + "' forbids every write between legal states");
+    if (t.overlaps.empty()) {
+      cl.can_fail = ask(!passes, "can it fail", "never-fails",
+                        "transition '" + t.id + "' can never fail between legal states: the state checks imply it; "
+                        "declare `overlaps` with the checks that do");
+    } else {
+      // Declared as implied: the declared checks on the state after the write
+      // must be enough on their own.
+      z3::expr declared = enc.config_axioms();
+      std::string list;
+      for (const std::string& id : t.overlaps) {
+        declared = declared && enc.holds(*model.find_check(id), cur);
+        list += (list.empty() ? "" : ", ") + id;
+      }
+      z3::solver sv = make_solver(ctx, opts.limits);
+      sv.add(declared && applies && !passes);
+      auto r = check(sv, reason);
+      cl.can_fail = Outcome::Failed;
+      cl.implied_by = t.overlaps;
+      cl.implied_declared = r == z3::unsat;
+      if (r == z3::unsat)
+        report.findings.push_back(LintFinding{LintFinding::Severity::Info, t.id, "implied",
+                                              "transition '" + t.id + "' is implied by the state checks " + list +
+                                                  " on the state after the write (declared with `overlaps`)",
+                                              t.loc});
+      else
+        report.findings.push_back(LintFinding{LintFinding::Severity::Warning, t.id,
+                                              r == z3::unknown ? "unknown" : "overlap-unused",
+                                              "transition '" + t.id + "' declares `overlaps " + list +
+                                                  "` but those checks alone do not imply it",
+                                              t.loc});
+    }
+    report.transitions.push_back(std::move(cl));
+  }
+}
+
 }  // namespace
 
 LintReport lint(const ir::Model& model, const LintOptions& opts) {
@@ -132,6 +199,8 @@ LintReport lint(const ir::Model& model, const LintOptions& opts) {
     }
     report.checks.push_back(std::move(cl));
   }
+
+  lint_transitions(model, opts, report);
 
   ProveOptions po;
   po.limits = opts.limits;

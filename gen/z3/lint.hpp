@@ -30,6 +30,9 @@ struct CheckLint {
 
 struct LintReport {
   std::vector<CheckLint> checks;
+  // Transitions: can_pass / can_fail between two states that satisfy every
+  // arch check (a write rule that no legal pair breaks says nothing).
+  std::vector<CheckLint> transitions;
   std::vector<Obligation> states;
   std::vector<LintFinding> findings;
   bool has_errors() const;
