@@ -71,6 +71,12 @@ int run_explain(const ExplainArgs& a) {
       if (!a.scope.empty() && a.scope != c.scope) continue;
       std::cout << c.id << "  [" << c.scope << "]  " << c.text << "\n    cite: " << c.cite << "\n";
     }
+    for (size_t i = 0; i < generated::kNumTransitions; ++i) {
+      const rt::TransitionInfo& t = generated::kTransitions[i];
+      if (!a.scope.empty() && a.scope != t.scope) continue;
+      std::cout << t.id << "  [transition on " << t.on_names << ", " << t.scope << "]  " << t.text
+                << "\n    cite: " << t.cite << "\n";
+    }
     for (const ir::NonCheck& n : m.nonchecks) {
       if (!a.scope.empty() && a.scope != n.scope) continue;
       std::cout << n.id << "  [noncheck, " << n.scope << "]  " << n.text << "\n    cite: " << n.cite << "\n";
@@ -112,6 +118,22 @@ int run_explain(const ExplainArgs& a) {
     }
     return kOk;
   }
+  for (size_t i = 0; i < generated::kNumTransitions; ++i) {
+    const rt::TransitionInfo& t = generated::kTransitions[i];
+    if (a.id != t.id) continue;
+    std::cout << t.id << ": " << t.text << "\n  scope:     " << t.scope
+              << "\n  kind:      transition: a rule about one write; `old.` is the state before it\n"
+              << "  on:        a write to " << t.on_names << "\n";
+    if (*t.when) std::cout << "  when:      " << t.when << "\n";
+    std::cout << "  assert:    " << t.predicate << "\n  cite:      " << t.cite << "\n";
+    if (const ir::Transition* it = m.find_transition(t.id); it && !it->overlaps.empty()) {
+      std::string list;
+      for (const std::string& d : it->overlaps) list += (list.empty() ? "" : ", ") + d;
+      std::cout << "  overlaps:  " << list << " (state checks that imply it on the state after the write)\n";
+    }
+    if (*t.note) std::cout << "  note:      " << t.note << "\n";
+    return kOk;
+  }
   for (const ir::NonCheck& n : m.nonchecks)
     if (n.id == a.id) {
       std::cout << n.id << ": " << n.text << "\n  scope:     " << n.scope
@@ -120,7 +142,7 @@ int run_explain(const ExplainArgs& a) {
       if (!n.note.empty()) std::cout << "  note:      " << n.note << "\n";
       return kOk;
     }
-  std::cerr << "vcpuspec: error: no check, property or flow '" << a.id << "' (see 'vcpuspec explain --list')\n";
+  std::cerr << "vcpuspec: error: no check, transition, property or flow '" << a.id << "' (see 'vcpuspec explain --list')\n";
   return kUsage;
 }
 

@@ -231,7 +231,17 @@ TEST_CASE("cli: explain shows text, predicate and citation", "[cli]") {
   CHECK_THAT(r.out, Catch::Contains("cite:      SDM Vol.3 9.8.5"));
   auto l = run_cli({"explain", "--list", "--scope", "arch"});
   CHECK(l.exit_code == 0);
-  CHECK(std::count(l.out.begin(), l.out.end(), '\n') == 66);  // 32 checks and 1 noncheck, two lines each
+  CHECK(std::count(l.out.begin(), l.out.end(), '\n') == 86);  // 32 checks, 10 transitions, 1 noncheck: two lines each
+}
+
+TEST_CASE("cli: explain shows a transition: what write it governs, its predicate over old and new", "[cli]") {
+  auto r = run_cli({"explain", "ARCH.EFER.LME_FROZEN_PG"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("on:        a write to EFER"));
+  CHECK_THAT(r.out, Catch::Contains("assert:    old.CR0.PG -> EFER.LME == old.EFER.LME"));
+  CHECK_THAT(r.out, Catch::Contains("cite:      SDM Vol.3 9.8.5"));
+  auto i = run_cli({"explain", "ARCH.CR0.PG_LME_PAE"});
+  CHECK_THAT(i.out, Catch::Contains("overlaps:  ARCH.LM.CONSISTENT, ARCH.CR4.PAE_IN_LM"));
 }
 
 TEST_CASE("cli: explain shows a property's predicate, condition and fix, and a flow's steps", "[cli]") {
