@@ -45,9 +45,16 @@ void differential(const test::Tables& t, uint64_t seed, size_t target, size_t mi
   size_t disagreements = 0, fails_seen = 0, passes_seen = 0;
   std::vector<size_t> fails_per_check(m.checks.size()), passes_per_check(m.checks.size());
   std::string first;
-  for (const std::vector<uint64_t>& v : states) {
+  // Z3's model evaluation costs ~2 ms a state: it sees every boundary state
+  // and every 8th random one; the generated checker and the IR evaluator see
+  // all of them (and are checked against each other on every state).
+  size_t z3_states = 0;
+  for (size_t n = 0; n < states.size(); ++n) {
+    const std::vector<uint64_t>& v = states[n];
     rt::State s = to_state(v);
-    std::vector<bool> z = z3eval.checks(v);
+    const bool with_z3 = n < boundary || n % 8 == 0;
+    std::vector<bool> z;
+    if (with_z3) { z = z3eval.checks(v); ++z3_states; }
     for (size_t i = 0; i < m.checks.size(); ++i) {
       const ir::Check& c = m.checks[i];
       rt::Verdict g = t.checks[i].eval(s);
@@ -56,12 +63,13 @@ void differential(const test::Tables& t, uint64_t seed, size_t target, size_t mi
       bool ir_holds = !ir_when || ir_ok;
       bool gen_holds = g == rt::Verdict::Pass || g == rt::Verdict::NotApplicable;
       bool gen_consistent = g != rt::Verdict::Unknown && (g == rt::Verdict::NotApplicable) == !ir_when;
-      if (gen_holds != z[i] || ir_holds != z[i] || !gen_consistent) {
+      const bool z_holds = with_z3 ? static_cast<bool>(z[i]) : ir_holds;
+      if (gen_holds != z_holds || ir_holds != z_holds || !gen_consistent) {
         if (disagreements++ < 5)
-          first += c.id + ": generated " + rt::verdict_name(g) + ", Z3 " + (z[i] ? "holds" : "fails") + ", IR " +
+          first += c.id + ": generated " + rt::verdict_name(g) + ", Z3 " + (with_z3 ? (z_holds ? "holds" : "fails") : "not run") + ", IR " +
                    (ir_holds ? "holds" : "fails") + " on" + describe(m, v, c) + "\n";
       }
-      if (z[i]) { ++passes_seen; ++passes_per_check[i]; }
+      if (z_holds) { ++passes_seen; ++passes_per_check[i]; }
       else { ++fails_seen; ++fails_per_check[i]; }
     }
   }
@@ -69,6 +77,7 @@ void differential(const test::Tables& t, uint64_t seed, size_t target, size_t mi
   CHECK(disagreements == 0);
   CHECK(states.size() >= target);
   CHECK(boundary > min_boundary);
+  CHECK(z3_states >= boundary + (target - boundary) / 8);
   // The corpus exercises both outcomes of every check, or the test proves little.
   for (size_t i = 0; i < m.checks.size(); ++i) {
     INFO(m.checks[i].id);
@@ -76,7 +85,7 @@ void differential(const test::Tables& t, uint64_t seed, size_t target, size_t mi
     CHECK(passes_per_check[i] > 0);
   }
   WARN("differential: " << states.size() << " states (" << boundary << " boundary), " << m.checks.size()
-                        << " checks, " << passes_seen << " holds, " << fails_seen << " fails, " << disagreements
+                        << " checks, Z3 on " << z3_states << ", " << passes_seen << " holds, " << fails_seen << " fails, " << disagreements
                         << " disagreements");
 }
 
