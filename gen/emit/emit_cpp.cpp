@@ -126,11 +126,23 @@ class Emitter {
         explain(*e.args[1], want, because, o, depth + 2);
         o << pad << "  } else if ((" << expr(*e.args[0]) << ").is_false()) {\n";
         explain(*e.args[2], want, because, o, depth + 2);
+        // Condition unknown (partial input): the value is certain only when
+        // both branches agree, so both are the reason.
+        o << pad << "  } else {\n";
+        explain(*e.args[1], want, because, o, depth + 2);
+        explain(*e.args[2], want, because, o, depth + 2);
         o << pad << "  }\n";
         break;
       default: leaf(e, want, because, o, depth + 1);
     }
     o << pad << "}\n";
+  }
+
+  // Where no sub-term is certain on its own (a non-boolean leaf, partial
+  // input), the failing assertion itself is the fact: a failure is never bare.
+  std::string fallback(const ir::Expr& assertion) {
+    return "  if (out.size() == before) rt::add_fact(out, " + cpp_string(pr(assertion)) + ", " + expr(assertion) +
+           ", 1, \"1\", \"\");\n";
   }
 
   // A fact: the field, its value, what was expected.
@@ -242,7 +254,7 @@ class Emitter {
         << "  const rt::Partial d{&s};\n";
       std::ostringstream ex;
       explain(*chk.assertion, true, "", ex, 0);
-      c << ex.str() << "}\n\n";
+      c << "  const std::size_t before = out.size();\n" << ex.str() << fallback(*chk.assertion) << "}\n\n";
     }
 
     for (size_t i = 0; i < m_.states.size(); ++i) {
@@ -293,7 +305,7 @@ class Emitter {
         << "  const rt::Partial d{&s, &old};\n";
       std::ostringstream ex;
       explain(*t.assertion, true, "", ex, 0);
-      c << ex.str() << "}\n\n";
+      c << "  const std::size_t before = out.size();\n" << ex.str() << fallback(*t.assertion) << "}\n\n";
     }
     in_transition_ = false;
     c << "}  // namespace\n\n";

@@ -37,7 +37,7 @@ rt::State to_state(const Partial& p) {
 TEST_CASE("three-valued verdicts hold for every completion (random completions)", "[differential][partial]") {
   const ir::Model& m = *test::builtin_spec().model;
   test::StateGen gen(m, 0x5eed0002);
-  size_t decided = 0, unknown = 0, wrong = 0;
+  size_t decided = 0, unknown = 0, wrong = 0, bare = 0;
   std::string first;
   for (unsigned k = 0; k < 8000; ++k) {
     Partial p = drop(gen, gen.random(k), k % 3 == 0 ? 0.05 : k % 3 == 1 ? 0.3 : 0.7);
@@ -46,6 +46,11 @@ TEST_CASE("three-valued verdicts hold for every completion (random completions)"
       rt::Verdict g = generated::kChecks[i].eval(s);
       if (g == rt::Verdict::Unknown) { ++unknown; continue; }
       ++decided;
+      if (g == rt::Verdict::Fail) {  // a failure always says why, even on partial input (`c ? a : b`, c unknown)
+        std::vector<rt::Fact> facts;
+        generated::kChecks[i].explain(s, facts);
+        if (facts.empty() && bare++ < 5) first += m.checks[i].id + " failed with no fact\n";
+      }
       const ir::Check& c = m.checks[i];
       for (int t = 0; t < 8; ++t) {
         std::vector<uint64_t> full = p.values;
@@ -60,6 +65,7 @@ TEST_CASE("three-valued verdicts hold for every completion (random completions)"
   }
   INFO(first);
   CHECK(wrong == 0);
+  CHECK(bare == 0);
   CHECK(decided > 100000);
   CHECK(unknown > 1000);
 }
