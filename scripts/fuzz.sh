@@ -4,13 +4,14 @@
 # New inputs go to build-fuzz/corpus/TARGET; crashes to build-fuzz/crashes/.
 set -eu
 cd "$(dirname "$0")/.."
-target=${1:?usage: scripts/fuzz.sh fuzz_spec|fuzz_state_json|fuzz_qemu|fuzz_kvm_vmcs|fuzz_kvm_vmcb|fuzz_xen_vmcs|fuzz_kvm_sregs|fuzz_dump_auto SECONDS}
+target=${1:?usage: scripts/fuzz.sh fuzz_spec|fuzz_state_json|fuzz_qemu|fuzz_kvm_vmcs|fuzz_kvm_vmcb|fuzz_xen_vmcs|fuzz_kvm_sregs|fuzz_dump_auto|fuzz_trace SECONDS}
 seconds=${2:-60}
 case "$target" in
   fuzz_spec) seeds="spec/arch spec/kvm spec/properties tests/golden/diagnostics tests/data/specs tests/data/bad/spec" ;;
   fuzz_state_json) seeds="docs/examples tests/data/bad/state" ;;
+  fuzz_trace) seeds="tests/data/traces tests/data/bad/trace" ;;
   fuzz_qemu|fuzz_kvm_vmcs|fuzz_kvm_vmcb|fuzz_xen_vmcs|fuzz_kvm_sregs|fuzz_dump_auto) seeds="tests/data/dumps" ;;
-  *) echo "fuzz.sh: unknown target $target (fuzz_spec, fuzz_state_json or a dump reader: fuzz_qemu, fuzz_kvm_vmcs, fuzz_kvm_vmcb, fuzz_xen_vmcs, fuzz_kvm_sregs, fuzz_dump_auto)" >&2; exit 2 ;;
+  *) echo "fuzz.sh: unknown target $target (fuzz_spec, fuzz_state_json or a dump reader: fuzz_qemu, fuzz_kvm_vmcs, fuzz_kvm_vmcb, fuzz_xen_vmcs, fuzz_kvm_sregs, fuzz_dump_auto; or fuzz_trace)" >&2; exit 2 ;;
 esac
 
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DVCPUSPEC_FUZZ=ON -DVCPUSPEC_BUILD_TESTS=OFF \
@@ -20,7 +21,7 @@ cmake --build build-fuzz -j2 --target "$target"
 corpus=build-fuzz/corpus/$target
 mkdir -p "$corpus" build-fuzz/crashes
 for d in $seeds; do
-  [ -d "$d" ] && find "$d" -type f \( -name '*.vspec' -o -name '*.json' -o -name '*.txt' \) -size -64k \
+  [ -d "$d" ] && find "$d" -type f \( -name '*.vspec' -o -name '*.json' -o -name '*.jsonl' -o -name '*.txt' \) -size -64k \
     -exec cp {} "$corpus"/ \;
 done
 # -rss_limit_mb bounds memory; -timeout flags any input slower than 5 s.

@@ -16,6 +16,9 @@
 #include "report/batch_report.hpp"
 #include "report/sarif.hpp"
 #include "report/check_report.hpp"
+#include "report/trace_report.hpp"
+#include "engine/replay_trace.hpp"
+#include "readers/trace.hpp"
 
 namespace vcpuspec::cli {
 
@@ -23,6 +26,7 @@ namespace {
 
 struct CheckArgs {
   std::vector<std::string> inputs;
+  std::string trace;
   std::string format = "auto";
   std::string flavor;
   std::vector<std::string> sets;
@@ -130,7 +134,70 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
   return true;
 }
 
+// --trace T: replay a trace of writes and run the spec's write rules (and the
+// state checks where the guest runs) over it.
+int run_trace(const CheckArgs& a) {
+  if (!a.inputs.empty() || !a.expect.empty() || !a.before.empty() || a.batch || a.sarif || !a.only.empty() ||
+      a.format != "auto") {
+    std::cerr << "vcpuspec: error: --trace checks one trace: it takes --flavor, --set and --json, not state "
+                 "inputs, --format, --expect, --before, --batch, --sarif or --check\n";
+    return kUsage;
+  }
+  std::string text, err;
+  std::string shown = a.trace == "-" ? "<stdin>" : a.trace;
+  std::error_code ec;
+  if (a.trace != "-" && std::filesystem::is_directory(a.trace, ec)) {
+    std::cerr << shown << ":0:0: error: cannot read: a directory\n";
+    return kBadInput;
+  }
+  if (!read_input(a.trace, text, err)) {
+    std::cerr << readers::ReadError{shown, 0, 0, "cannot read: " + err}.format() << "\n";
+    return kBadInput;
+  }
+  auto r = readers::read_trace(text, shown, slots());
+  if (auto* e = std::get_if<readers::ReadError>(&r)) {
+    std::cerr << e->format() << "\n";
+    return kBadInput;
+  }
+  readers::Trace& t = std::get<readers::Trace>(r);
+  std::string flavor = !a.flavor.empty() ? a.flavor : !t.flavor.empty() ? t.flavor : "arch";
+  // --set: configuration known from the start, a snapshot before the first step.
+  if (!a.sets.empty()) {
+    readers::StateInput cfg;
+    cfg.state = rt::State(slots().size());
+    cfg.origin.assign(slots().size(), readers::Origin::Missing);
+    for (const std::string& kv : a.sets)
+      if (!apply_set(kv, cfg, err)) {
+        std::cerr << "vcpuspec: error: " << err << "\n";
+        return kUsage;
+      }
+    readers::TraceStep set;
+    set.op = "--set";
+    set.step = "0";
+    set.sets_state = true;
+    for (size_t i = 0; i < slots().size(); ++i)
+      if (cfg.state.has(i)) set.writes.emplace_back(i, cfg.state.get(i));
+    for (readers::TraceVcpu& v : t.vcpus) v.steps.insert(v.steps.begin(), set);
+  }
+  std::vector<engine::TraceRun> runs;
+  bool any_fail = false, any_unknown = false;
+  for (const readers::TraceVcpu& v : t.vcpus) {
+    runs.push_back(engine::replay_trace(std::span(generated::kTransitions, generated::kNumTransitions),
+                                        std::span(generated::kChecks, generated::kNumChecks), slots(), v, flavor));
+    any_fail |= runs.back().finding.has_value();
+    any_unknown |= runs.back().rule_unknown > 0;
+  }
+  int code = any_fail ? kViolation : any_unknown ? kUnknown : kOk;
+  std::cout << (a.json ? report::trace_json(t, runs, slots(), flavor, code) : report::trace_text(t, runs, slots(), flavor));
+  return code;
+}
+
 int run_check(const CheckArgs& a) {
+  if (!a.trace.empty()) return run_trace(a);
+  if (a.inputs.empty()) {
+    std::cerr << "vcpuspec: error: check needs state inputs (files, directories, '-') or --trace T\n";
+    return kUsage;
+  }
   if (a.format != "auto" && std::find(std::begin(readers::kFormats), std::end(readers::kFormats), a.format) ==
                                 std::end(readers::kFormats)) {
     std::cerr << "vcpuspec: error: --format " << a.format
@@ -284,8 +351,10 @@ std::function<int()> add_check(CLI::App& app) {
   auto a = std::make_shared<CheckArgs>();
   app.add_option("inputs", a->inputs,
                  "state files or directories (searched recursively): the state JSON, QEMU 'info registers', KVM "
-                 "dump_vmcs/dump_vmcb, Xen VMCS dumps, kvm_sregs text; '-' reads stdin")
-      ->required();
+                 "dump_vmcs/dump_vmcb, Xen VMCS dumps, kvm_sregs text; '-' reads stdin");
+  app.add_option("--trace", a->trace,
+                 "check a trace of writes instead: JSON Lines ({\"step\",\"op\",\"writes\"}) or ftrace kvm_cr/kvm_msr "
+                 "text; '-' reads stdin");
   app.add_option("--format", a->format, "input format: auto, json, qemu, kvm-vmcs, kvm-vmcb, xen-vmcs or kvm-sregs")
       ->default_str("auto");
   app.add_flag("--batch", a->batch, "one summary line per input (with --json: JSON Lines, one object per input)");

@@ -1,5 +1,6 @@
 #include "readers/state_json.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "readers/json.hpp"
@@ -16,6 +17,13 @@ class Reader {
     json::Error jerr;
     std::optional<json::Value> root = json::parse(text, jerr);
     if (!root) return ReadError{file_, jerr.line, jerr.col, "invalid JSON: " + jerr.message};
+    return run(*root, {}, true);
+  }
+
+  // `extra`: keys the caller reads itself (a trace line's step, op, writes).
+  std::variant<StateInput, ReadError> run(const json::Value& top, std::span<const std::string_view> extra,
+                                          bool defaults) {
+    const json::Value* root = &top;
     in_.file = file_;
     in_.format = "json";
     in_.state = rt::State(slots_.size());
@@ -40,12 +48,13 @@ class Reader {
         if (!config(v, key)) return *error_;
       } else if (key == "state") {
         if (!state(v)) return *error_;
-      } else {
-        return err_key(v, "unknown top-level field \"" + key +
-                              "\" (expected schema, flavor, source, cpu, config, controls, state)");
+      } else if (std::find(extra.begin(), extra.end(), key) == extra.end()) {
+        std::string expected = "schema, flavor, source, cpu, config, controls, state";
+        for (std::string_view x : extra) expected += ", " + std::string(x);
+        return err_key(v, "unknown top-level field \"" + key + "\" (expected " + expected + ")");
       }
     }
-    apply_defaults(slots_, in_);
+    if (defaults) apply_defaults(slots_, in_);
     return std::move(in_);
   }
 
@@ -216,6 +225,11 @@ class Reader {
 
 std::variant<StateInput, ReadError> read_state_json(std::string_view text, const std::string& file, Slots slots) {
   return Reader(file, slots).run(text);
+}
+
+std::variant<StateInput, ReadError> read_state_value(const json::Value& root, const std::string& file, Slots slots,
+                                                     std::span<const std::string_view> extra_keys) {
+  return Reader(file, slots).run(root, extra_keys, false);
 }
 
 }  // namespace vcpuspec::readers

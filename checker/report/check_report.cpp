@@ -6,14 +6,14 @@
 
 namespace vcpuspec::report {
 
-namespace {
-
 std::string fact_line(const rt::Fact& f) {
   std::string s = f.field + " = " + (f.known ? rt::format_value(f.value, f.width) : std::string("?")) +
                   ", expected " + f.expected;
   if (!f.because.empty()) s += " (required because " + f.because + ")";
   return s;
 }
+
+namespace {
 
 std::string origins(const readers::StateInput& in, readers::Slots slots, readers::Origin which, bool config_only = false) {
   std::string s;

@@ -25,6 +25,9 @@ struct CheckReportOptions {
   bool verbose = false;  // also list passing checks and matching fields
 };
 
+// "CR4.PAE = 0, expected == 1 (required because ...)"
+std::string fact_line(const rt::Fact& f);
+
 std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots slots, const CheckReportOptions& o);
 std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots slots, int exit_code);
 // One input's object of `check_json` (also one line of `--batch --json`).

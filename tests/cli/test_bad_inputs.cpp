@@ -33,9 +33,11 @@ std::vector<fs::path> files_in(const fs::path& dir) {
   return out;
 }
 
-void expect_one_error(const std::string& command, const std::string& path, bool one_line) {
+void expect_one_error(const std::vector<std::string>& command, const std::string& path, bool one_line) {
   auto start = std::chrono::steady_clock::now();
-  auto r = run_bounded({command, path});
+  std::vector<std::string> args = command;
+  args.push_back(path);
+  auto r = run_bounded(args);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO(path << "\n" << r.err.substr(0, 400));
   CHECK(r.exit_code == 3);
@@ -53,13 +55,20 @@ void expect_one_error(const std::string& command, const std::string& path, bool 
 TEST_CASE("bad inputs: state files", "[bad]") {
   auto files = files_in(fs::path(test::source_dir()) / "tests/data/bad/state");
   CHECK(files.size() >= 45);
-  for (const fs::path& p : files) expect_one_error("check", "tests/data/bad/state/" + p.filename().string(), true);
+  for (const fs::path& p : files) expect_one_error({"check"}, "tests/data/bad/state/" + p.filename().string(), true);
+}
+
+TEST_CASE("bad inputs: traces", "[bad][trace]") {
+  auto files = files_in(fs::path(test::source_dir()) / "tests/data/bad/trace");
+  CHECK(files.size() >= 20);
+  for (const fs::path& p : files)
+    expect_one_error({"check", "--trace"}, "tests/data/bad/trace/" + p.filename().string(), true);
 }
 
 TEST_CASE("bad inputs: spec files", "[bad]") {
   auto files = files_in(fs::path(test::source_dir()) / "tests/data/bad/spec");
   CHECK(files.size() >= 25);
-  for (const fs::path& p : files) expect_one_error("lint", "tests/data/bad/spec/" + p.filename().string(), false);
+  for (const fs::path& p : files) expect_one_error({"lint"}, "tests/data/bad/spec/" + p.filename().string(), false);
 }
 
 TEST_CASE("bad inputs: 10 MB lines", "[bad]") {
@@ -75,8 +84,8 @@ TEST_CASE("bad inputs: 10 MB lines", "[bad]") {
     std::ofstream(dir / "long_value.json") << "{\"schema\": \"vcpuspec.state/1\", \"state\": {\"CR0\": \"0x"
                                            << line.substr(0, 1'000'000) << "\"}}\n";
   }
-  expect_one_error("check", (dir / "long_source.json").string(), true);
-  expect_one_error("check", (dir / "long_value.json").string(), true);
-  expect_one_error("lint", (dir / "long_line.vspec").string(), true);
+  expect_one_error({"check"}, (dir / "long_source.json").string(), true);
+  expect_one_error({"check"}, (dir / "long_value.json").string(), true);
+  expect_one_error({"lint"}, (dir / "long_line.vspec").string(), true);
   fs::remove_all(dir);
 }

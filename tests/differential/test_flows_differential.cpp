@@ -85,7 +85,7 @@ TEST_CASE("flows: Z3 lowering and interpreter agree (built-in spec)", "[differen
   const ir::Model& m = *test::builtin_spec().model;
   if (m.flows.empty()) SUCCEED("the built-in spec has no flows");
   Tally t;
-  differential(m, 12, 300, t);
+  differential(m, 12, 150, t);
   INFO("runs " << t.runs << ", property violations " << t.violations << ", holds " << t.holds);
   CHECK(t.disagreements == 0);
   CHECK(t.violations > 0);  // the 5.10 flows' hazards show up among the runs
