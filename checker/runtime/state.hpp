@@ -54,6 +54,8 @@ class State {
     present_[i / 64] &= ~(1ULL << (i % 64));
   }
   // Whether every slot in `need` (a bitmap of size() bits) is present.
+  // Whether every slot of `mask` in 64-slot word `w` is present.
+  bool has_word(size_t w, uint64_t mask) const { return (present_[w] & mask) == mask; }
   bool has_all(const uint64_t* need) const {
     for (size_t w = 0; w < present_.size(); ++w)
       if ((present_[w] & need[w]) != need[w]) return false;

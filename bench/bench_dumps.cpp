@@ -1,0 +1,83 @@
+// The dump pipeline: read + check in one process (batch mode's inner loop),
+// and one `vcpuspec check dump.txt` process from start to exit, against
+// starting /bin/true (what any process costs here).
+#include <benchmark/benchmark.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <stdexcept>
+
+#include "checker.gen.hpp"
+#include "corpus.hpp"
+#include "engine/run_checks.hpp"
+#include "readers/detect.hpp"
+
+extern char** environ;
+
+namespace vcpuspec::bench {
+namespace {
+
+size_t read_and_check(const std::string& text, const std::string& format) {
+  readers::ReadOptions o;
+  auto r = readers::read_any(text, "bench.txt", format, slots(), o);
+  if (std::holds_alternative<readers::ReadError>(r)) return 0;
+  size_t fails = 0;
+  for (const readers::StateInput& in : std::get<readers::Inputs>(r))
+    fails += engine::run_checks({generated::kChecks, generated::kNumChecks}, slots(), in).fail;
+  return fails;
+}
+
+void BM_QemuDump_ReadAndCheck(benchmark::State& st) {
+  const auto& d = corpus().qemu_dumps;
+  size_t i = 0, fails = 0, bytes = 0;
+  for (auto _ : st) {
+    const std::string& t = d[i++ % d.size()];
+    bytes += t.size();
+    fails += read_and_check(t, "qemu");
+  }
+  benchmark::DoNotOptimize(fails);
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations()));
+  st.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_QemuDump_ReadAndCheck);
+
+// Every format, detected from content (`--format auto`).
+void BM_AnyDump_DetectReadAndCheck(benchmark::State& st) {
+  const auto& d = corpus().all_dumps;
+  size_t i = 0, fails = 0;
+  for (auto _ : st) fails += read_and_check(d[i++ % d.size()], "auto");
+  benchmark::DoNotOptimize(fails);
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations()));
+}
+BENCHMARK(BM_AnyDump_DetectReadAndCheck);
+
+void spawn_and_wait(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) throw std::runtime_error("bench: spawn failed");
+  posix_spawn_file_actions_destroy(&fa);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+void BM_Process_True(benchmark::State& st) {
+  for (auto _ : st) spawn_and_wait({"/bin/true"});
+}
+BENCHMARK(BM_Process_True)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Process_CheckQemuDump(benchmark::State& st) {
+  const std::string dump = source_dir() + "/tests/data/dumps/qemu_entry_failed_bigreal_truncated.txt";
+  for (auto _ : st) spawn_and_wait({VCPUSPEC_BINARY, "check", dump});
+}
+BENCHMARK(BM_Process_CheckQemuDump)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace vcpuspec::bench
