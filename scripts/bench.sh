@@ -20,10 +20,16 @@ else
 fi
 cmake --build build -j2 >/dev/null
 
-# A spec edit: touch one spec file, rebuild the generated checker and the binary.
-touch spec/arch/registers.vspec
-t0=$(now); cmake --build build -j2 --target vcpuspec >/dev/null; t1=$(now)
+# A spec edit (one check's text), timed from the edit to a rebuilt binary;
+# the spec file is put back afterwards.
+spec=spec/arch/invariants.vspec
+cp "$spec" "$tmp/spec.bak"
+trap 'cp "$tmp/spec.bak" "$spec"; rm -rf "$tmp"' EXIT
+sed -i 's/"CR0.NW=1 requires CR0.CD=1"/"CR0.NW=1 requires CR0.CD=1 (bench edit)"/' "$spec"
+t0=$(now); cmake --build build -j2 --target vcpuspec >/dev/null 2>&1; t1=$(now)
 echo "regen_after_spec_edit_s $(python3 -c "print(round($t1 - $t0, 2))")" >>"$tmp/times"
+cp "$tmp/spec.bak" "$spec"
+cmake --build build -j2 >/dev/null 2>&1
 
 for what in "prove_all_s:prove" "lint_s:lint"; do
   name=${what%%:*}; cmd=${what#*:}
