@@ -147,7 +147,7 @@ int run_trace(const CheckArgs& a) {
   std::string shown = a.trace == "-" ? "<stdin>" : a.trace;
   std::error_code ec;
   if (a.trace != "-" && std::filesystem::is_directory(a.trace, ec)) {
-    std::cerr << shown << ":0:0: error: cannot read: a directory\n";
+    std::cerr << readers::ReadError{shown, 0, 0, "cannot read: a directory"}.format() << "\n";
     return kBadInput;
   }
   if (!read_input(a.trace, text, err)) {

@@ -39,7 +39,6 @@ TEST_CASE("commands print the same bytes every run", "[determinism]") {
       {"explain", "--list"},
       {"prove", "--json"},
       {"prove", "spec/arch", "tests/data/specs/flows/toy.vspec", "--flow", "toy.*", "-v"},
-      {"prove", "--flow", "kvm_5_10.*", "--json"},
       {"lint", "--json", "-v"},
       {"check", "docs/examples/kvm_reset_bsp.json", "--expect", "reset", "--json"},
       {"check", "docs/examples/stale_lma_after_init.json", "--expect", "init"},

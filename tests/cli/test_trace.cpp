@@ -98,6 +98,9 @@ TEST_CASE("trace: JSON output, stdin, --set and usage errors", "[trace]") {
   CHECK(both.exit_code == 2);
   CHECK(both.out.empty());
   CHECK(test::run_cli({"check"}).exit_code == 2);
+  auto dir = test::run_cli({"check", "--trace", "tests/data/traces"});
+  CHECK(dir.exit_code == 3);
+  CHECK(dir.err.rfind("tests/data/traces: error: cannot read: a directory", 0) == 0);
   auto missing = test::run_cli({"check", "--trace", "tests/data/traces/no_such.jsonl"});
   CHECK(missing.exit_code == 3);
   CHECK(missing.err.rfind("tests/data/traces/no_such.jsonl:", 0) == 0);
