@@ -17,6 +17,7 @@ decl
   | checkDecl
   | nonCheckDecl
   | transitionDecl
+  | modeDecl
   | stateDecl
   | varDecl
   | eventDecl
@@ -66,6 +67,10 @@ nonCheckDecl : 'noncheck' qname STRING checkClause* ';' ;
 // `on` is matched as an identifier so that fields and variables may still be named `on`.
 transitionDecl : 'transition' qname STRING checkClause* onClause checkClause* 'assert' expr ';' ;
 onClause       : IDENT qname (',' qname)* ;
+// An operating mode of the CPU (real, protected, 64-bit, SMM, ...): a
+// predicate over one state. `vcpuspec render modes` asks Z3 which single
+// writes move a legal state from one mode to another.
+modeDecl       : 'mode' qname STRING checkClause* '=' expr ';' ;
 checkClause
   : 'cite' STRING                      # citeClause
   | 'scope' IDENT                      # scopeClause

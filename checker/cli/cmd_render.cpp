@@ -1,4 +1,5 @@
-// vcpuspec render: flows, two flows side by side, counterexamples, as DOT,
+// vcpuspec render: flows, two flows side by side, counterexamples, the CPU
+// mode machine (derived by Z3), as DOT,
 // SVG or PNG. The DOT text comes from gen/emit (deterministic); libgvc lays
 // it out and renders it.
 #include <fstream>
@@ -12,13 +13,14 @@
 #include "ir/flow.hpp"
 #include "render/render.hpp"
 #include "z3/flow_prove.hpp"
+#include "z3/mode_machine.hpp"
 
 namespace vcpuspec::cli {
 
 namespace {
 
 struct RenderArgs {
-  std::string kind;  // flow | counterexample
+  std::string kind;  // flow | counterexample | modes
   std::string name;  // the flow, for `render flow`
   std::string compare;
   std::string flow, property;
@@ -71,6 +73,22 @@ int run_render(const RenderArgs& a) {
     } else {
       dot = emit::flow_dot(m, *f);
     }
+  } else if (a.kind == "modes") {
+    if (!a.name.empty() || !a.compare.empty() || !a.flow.empty() || !a.property.empty()) {
+      std::cerr << "vcpuspec: error: render modes takes no flow or property\n";
+      return kUsage;
+    }
+    smt::ModeMachine mm = smt::derive_mode_machine(m);
+    if (!mm.problems.empty()) {
+      // The modes must partition the legal states; say every way they do not.
+      for (const std::string& p : mm.problems) std::cerr << "vcpuspec: error: modes: " << p << "\n";
+      return kBadInput;
+    }
+    if (mm.outcome == smt::Outcome::Unknown) {
+      std::cerr << "vcpuspec: the mode machine is unknown: " << mm.reason << "\n";
+      return kUnknown;
+    }
+    dot = emit::modes_dot(m, mm);
   } else {
     if (a.flow.empty() || a.property.empty() || !a.name.empty()) {
       std::cerr << "vcpuspec: error: render counterexample takes --flow FLOW --property ID\n";
@@ -119,7 +137,7 @@ int run_render(const RenderArgs& a) {
 
 std::function<int()> add_render(CLI::App& app) {
   auto a = std::make_shared<RenderArgs>();
-  app.add_option("kind", a->kind, "flow or counterexample")->required()->check(CLI::IsMember({"flow", "counterexample"}));
+  app.add_option("kind", a->kind, "flow, counterexample or modes")->required()->check(CLI::IsMember({"flow", "counterexample", "modes"}));
   app.add_option("name", a->name, "render flow: the flow, e.g. kvm_5_10.vcpu_reset_vmx");
   app.add_option("--compare", a->compare, "render flow: a second flow to draw beside it, reordered operations in red");
   app.add_option("--flow", a->flow, "render counterexample: the flow");

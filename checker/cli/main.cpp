@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     on(cli::add_lint(*l), l);
     CLI::App* e = app.add_subcommand("explain", "show a check, property or flow: text, predicate, citation");
     on(cli::add_explain(*e), e);
-    CLI::App* r = app.add_subcommand("render", "draw a flow, two flows side by side, or a counterexample (Graphviz)");
+    CLI::App* r = app.add_subcommand("render", "draw a flow, two flows side by side, a counterexample, or the CPU mode machine (Graphviz)");
     on(cli::add_render(*r), r);
     CLI::App* w = app.add_subcommand("witness", "a state that fails exactly one check and one that passes all (Z3)");
     on(cli::add_witness(*w), w);

@@ -266,6 +266,7 @@ struct SpecFile {
   std::vector<CheckDecl> checks;
   std::vector<CheckDecl> nonchecks;  // `noncheck`: no assertion
   std::vector<CheckDecl> transitions;  // `transition`: an assertion over old and new state
+  std::vector<CheckDecl> modes;  // `mode`: the assertion is the mode's predicate
   std::vector<StateDecl> states;
   std::vector<VarDecl> vars;
   std::vector<EventDecl> events;

@@ -21,4 +21,10 @@ std::string counterexample_dot(const ir::Model& m, const ir::Flow& f, const smt:
 // come in a different order in the two flows are marked red in both.
 std::string compare_dot(const ir::Model& m, const ir::Flow& a, const ir::Flow& b);
 
+// The CPU mode machine Z3 derived: one node per mode (the protected-mode ones
+// boxed), solid edges for the writes that move a legal state between them,
+// dashed red ones for the writes a rule refuses, the rules in the legend.
+// Edges that every boxed mode shares with one outside mode are drawn once.
+std::string modes_dot(const ir::Model& m, const smt::ModeMachine& mm);
+
 }  // namespace vcpuspec::emit

@@ -255,6 +255,8 @@ class Builder {
       noncheck(nc, out);
     } else if (auto* tr = d->transitionDecl()) {
       transition(tr, out);
+    } else if (auto* md = d->modeDecl()) {
+      mode(md, out);
     } else if (auto* st = d->stateDecl()) {
       state(st, out);
     } else if (auto* v = d->varDecl()) {
@@ -439,6 +441,17 @@ class Builder {
     c.assertion = expr(ck->expr());
     c.assert_loc = loc(ck->expr());
     if (!c.id.parts.empty() && c.assertion) out.checks.push_back(std::move(c));
+  }
+
+  void mode(P::ModeDeclContext* md, ast::SpecFile& out) {
+    ast::CheckDecl c;
+    c.loc = loc(md);
+    c.id = qname(md->qname());
+    c.text = text(md->STRING());
+    clauses(md->checkClause(), c);
+    c.assertion = expr(md->expr());
+    c.assert_loc = loc(md->expr());
+    if (!c.id.parts.empty() && c.assertion) out.modes.push_back(std::move(c));
   }
 
   void noncheck(P::NonCheckDeclContext* nc, ast::SpecFile& out) {

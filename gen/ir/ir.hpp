@@ -150,6 +150,15 @@ struct NonCheck {
   Loc loc;
 };
 
+// An operating mode (`mode`): a predicate over one state (Frame::Cur only).
+// The modes of a spec are meant to be disjoint and to cover every legal
+// state; `render modes` proves both before it draws the machine.
+struct Mode {
+  std::string id, text, cite, note;  // MODE.LONG64, "64-bit mode", ...
+  ExprPtr pred;
+  Loc loc;
+};
+
 // The value a state gives bits hi:lo of one slot.
 struct Piece {
   unsigned hi = 0, lo = 0;
@@ -200,6 +209,7 @@ struct Model {
   std::vector<Check> checks;
   std::vector<NonCheck> nonchecks;
   std::vector<Transition> transitions;
+  std::vector<Mode> modes;
   std::vector<StateDef> states;
   std::vector<Event> events;
   std::vector<std::unique_ptr<Flow>> flows;           // flow.hpp

@@ -170,6 +170,8 @@ void Analyzer::analyze_checks() {
   }
   for (const ast::SpecFile& f : files_)
     for (const ast::CheckDecl& c : f.transitions) analyze_transition(c, ids);
+  for (const ast::SpecFile& f : files_)
+    for (const ast::CheckDecl& c : f.modes) analyze_mode(c, ids);
   for (auto& [index, decl] : with_overlaps) {
     ir::Check& chk = model_->checks[index];
     for (const ast::QName& q : decl->overlaps) {
@@ -251,6 +253,37 @@ void Analyzer::analyze_transition(const ast::CheckDecl& c, std::map<std::string,
   if (out.when) ir::collect_reads(*out.when, out.reads);
   ir::collect_reads(*out.assertion, out.reads);
   model_->transitions.push_back(std::move(out));
+}
+
+void Analyzer::analyze_mode(const ast::CheckDecl& c, std::map<std::string, Loc>& ids) {
+  ir::Mode out;
+  out.id = c.id.str();
+  out.loc = c.id.loc;
+  out.text = c.text.value;
+  bool ok = true;
+  if (auto [it, fresh] = ids.emplace(out.id, c.id.loc); !fresh) {
+    diags_.error(c.id.loc, "duplicate id '" + out.id + "' (first declared at line " + std::to_string(it->second.line) + ")");
+    ok = false;
+  }
+  if (c.text.value.empty()) {
+    diags_.error(c.text.loc.valid() ? c.text.loc : c.id.loc, "mode '" + out.id + "' has an empty description");
+    ok = false;
+  }
+  for (const ast::Text& t : c.cites) out.cite += (out.cite.empty() ? "" : "; ") + t.value;
+  if (c.cites.empty()) {
+    diags_.error(c.id.loc, "mode '" + out.id + "' has no citation: add `cite \"SDM ...\"` naming the manual section");
+    ok = false;
+  }
+  // A mode is one predicate over one state: nothing else applies to it.
+  if (!c.scopes.empty()) diags_.error(c.scopes[0].loc, "mode '" + out.id + "' cannot have `scope`: modes are architectural"), ok = false;
+  if (!c.whens.empty()) diags_.error(c.whens[0]->loc, "mode '" + out.id + "' cannot have `when`: put the condition in its predicate"), ok = false;
+  if (!c.overlaps.empty()) diags_.error(c.overlaps[0].loc, "mode '" + out.id + "' cannot have `overlaps`"), ok = false;
+  for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
+  Scope scope;
+  scope.in_check = true;
+  out.pred = type_bool(*c.assertion, scope, "mode predicate");
+  if (!out.pred) ok = false;
+  if (ok) model_->modes.push_back(std::move(out));
 }
 
 void Analyzer::warn_unused() {

@@ -97,6 +97,7 @@ class Analyzer {
   void analyze_defs();
   void analyze_checks();
   void analyze_transition(const ast::CheckDecl& c, std::map<std::string, Loc>& ids);
+  void analyze_mode(const ast::CheckDecl& c, std::map<std::string, Loc>& ids);
   bool check_header(const ast::CheckDecl& c, const char* what, std::map<std::string, Loc>& ids, std::string& cite,
                     std::string& scope);
   void analyze_states();

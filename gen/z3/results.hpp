@@ -77,4 +77,38 @@ struct FlowObligation {
   FlowCounterexample ce;
 };
 
+// ---- the CPU mode machine --------------------------------------------------
+
+// One edge of the mode machine: the writes that take some legal state of
+// `from` to a legal state of `to` (solid), or, refused, the writes that would
+// and the write rules that fault them (dashed). `from` == kResetNode: the
+// power-up/RESET pseudo-state.
+struct ModeEdge {
+  static constexpr size_t kResetNode = static_cast<size_t>(-1);
+  size_t from = 0, to = 0;
+  bool refused = false;
+  std::vector<std::string> writes;  // labels, in the order of the write table
+  std::vector<std::string> rules;   // refused: the write rules (transition ids)
+};
+
+struct ModeWriteInfo {
+  std::string label, cite;
+};
+
+struct ModeMachine {
+  struct Mode {
+    std::string id, text, cite;
+    bool protected_mode = false;  // every state of it has CR0.PE=1 (drawn in one box)
+  };
+  std::vector<Mode> modes;            // spec order
+  std::vector<ModeWriteInfo> writes;  // the write table
+  std::vector<ModeEdge> edges;        // solid first, by (from, to); then refused
+  std::vector<std::string> rules;     // the rules on refused edges, spec order
+  // Proofs made before anything is drawn; a failure is a spec error.
+  std::vector<std::string> problems;  // "modes MODE.A and MODE.B overlap: ..."
+  Outcome outcome = Outcome::Proved;  // Unknown: some query undecided (`reason`)
+  std::string reason;
+  unsigned queries = 0;
+};
+
 }  // namespace vcpuspec::smt
