@@ -67,7 +67,7 @@ z3::expr real_activity(FieldAccess& f, const Valuation& s) { return z3::ule(f.ge
 
 ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
   ModeMachine out;
-  for (const ir::Mode& md : m.modes) out.modes.push_back({md.id, md.text, md.cite, false});
+  for (const ir::Mode& md : m.modes) out.modes.push_back({md.id, md.text, md.cite, "", ""});
   if (m.modes.empty()) {
     out.problems.push_back("the spec declares no `mode`: there is no mode machine to derive");
     return out;
@@ -89,11 +89,19 @@ ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
       std::vector<z3::expr> mode_lit;
       z3::expr any = ctx.bool_val(false);
       for (size_t i = 0; i < n; ++i) mode_lit.push_back(ask.lit(in(i, s))), any = any || in(i, s);
-      z3::expr pe0 = ask.lit(!(fa.get(s, "CR0.PE") == 1));
+      // The bits that place a mode in the drawing: forced to 0, to 1, or not.
+      const char* kPlace[] = {"CR0.PE", "CR0.PG", "EFER.LMA"};
+      std::vector<std::pair<z3::expr, z3::expr>> bit_lit;  // (bit is 0, bit is 1)
+      for (const char* b : kPlace) bit_lit.emplace_back(ask.lit(fa.get(s, b) == 0), ask.lit(fa.get(s, b) == 1));
       for (size_t i = 0; i < n; ++i) {
         if (!ask.sat({mode_lit[i]})) out.problems.push_back("mode " + m.modes[i].id + " holds in no legal state");
-        // Drawn inside the protected-mode box: every state of it has CR0.PE=1.
-        out.modes[i].protected_mode = !ask.sat({mode_lit[i], pe0});
+        std::vector<std::string> forced;
+        for (size_t k = 0; k < bit_lit.size(); ++k) {
+          bool can0 = ask.sat({mode_lit[i], bit_lit[k].first}), can1 = ask.sat({mode_lit[i], bit_lit[k].second});
+          forced.push_back(can0 == can1 ? "" : std::string(kPlace[k]) + (can1 ? "=1" : "=0"));
+        }
+        if (forced[0] == "CR0.PE=1") out.modes[i].box = forced[0];
+        if (!forced[1].empty() && !forced[2].empty()) out.modes[i].group = forced[1] + ", " + forced[2];
         for (size_t j = i + 1; j < n; ++j)
           if (ask.sat({mode_lit[i], mode_lit[j]})) {
             z3::model mdl = ask.model();

@@ -98,7 +98,10 @@ struct ModeWriteInfo {
 struct ModeMachine {
   struct Mode {
     std::string id, text, cite;
-    bool protected_mode = false;  // every state of it has CR0.PE=1 (drawn in one box)
+    // What every legal state of the mode has, as Z3 found it: "CR0.PE=1"
+    // (empty if not forced) and "CR0.PG=0, EFER.LMA=0" (empty unless both
+    // are). Modes that share them are drawn in one box.
+    std::string box, group;
   };
   std::vector<Mode> modes;            // spec order
   std::vector<ModeWriteInfo> writes;  // the write table
