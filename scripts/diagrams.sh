@@ -12,4 +12,5 @@ $v render counterexample --flow kvm_5_10.vcpu_reset_vmx --property H2.NO_STALE_L
 $v render flow kvm_5_10.vcpu_reset_svm --compare kvm_5_15.vcpu_reset_svm -o docs/diagrams/compare_vcpu_reset_svm.svg
 $v render flow kvm_5_10.vcpu_reset_vmx --compare kvm_5_15.vcpu_reset_vmx -o docs/diagrams/compare_vcpu_reset_vmx.svg
 $v render flow kvm_5_15.vcpu_reset_vmx -o docs/diagrams/flow_kvm_5_15_vcpu_reset_vmx.svg
+$v render modes -o docs/diagrams/modes.svg
 echo "diagrams: docs/diagrams/ regenerated"

@@ -26,6 +26,7 @@ struct RenderArgs {
   std::string flow, property;
   std::string output;
   std::string format;
+  std::vector<std::string> specs;  // --spec: files or directories (default: the built-in spec)
 };
 
 std::string format_for(const RenderArgs& a) {
@@ -55,7 +56,7 @@ int run_render(const RenderArgs& a) {
     return kUsage;
   }
   int exit = kOk;
-  auto spec = load_spec({}, exit);
+  auto spec = load_spec(a.specs, exit);
   if (!spec) return exit;
   const ir::Model& m = *spec->model;
   std::string dot;
@@ -144,6 +145,7 @@ std::function<int()> add_render(CLI::App& app) {
   app.add_option("--property", a->property, "render counterexample: the property");
   app.add_option("-o,--output", a->output, "output file; the format follows its extension (.dot, .svg, .png)");
   app.add_option("--format", a->format, "dot, svg or png (default: from -o, else dot)");
+  app.add_option("--spec", a->specs, "spec files or directories to draw from (default: the built-in spec)");
   return [a] { return run_render(*a); };
 }
 

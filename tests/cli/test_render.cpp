@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 #include "support/helpers.hpp"
 
@@ -19,6 +20,7 @@ TEST_CASE("golden: render DOT", "[golden][render]") {
        "tests/golden/dot/compare_vcpu_reset_svm.dot"},
       {{"render", "counterexample", "--flow", "kvm_5_10.vcpu_reset_vmx", "--property", "H3.LMA_FROM_OLD_CR0"},
        "tests/golden/dot/counterexample_h3_kvm_5_10_vcpu_reset_vmx.dot"},
+      {{"render", "modes"}, "tests/golden/dot/modes.dot"},
   };
   for (const Golden& g : goldens) {
     auto r = run_cli(g.args);
@@ -62,4 +64,59 @@ TEST_CASE("render: SVG and PNG through libgvc", "[render]") {
     CHECK(r.exit_code == 2);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   }
+}
+
+TEST_CASE("render modes: PNG and SVG, spec errors, usage", "[render][modes]") {
+  std::string png = "/tmp/vcpuspec_render_modes.png", svg = "/tmp/vcpuspec_render_modes.svg";
+  auto p = run_cli({"render", "modes", "-o", png});
+  INFO(p.err);
+  CHECK(p.exit_code == 0);
+  std::string bytes = test::read_text(png);
+  CHECK(bytes.size() > 100000);
+  REQUIRE(bytes.size() > 24);
+  CHECK(bytes.rfind("\x89PNG\r\n\x1a\n", 0) == 0);
+  // IHDR: width and height, big-endian at bytes 16..23; a wide, readable picture.
+  auto be32 = [&](size_t at) {
+    return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) |
+           (uint32_t(uint8_t(bytes[at + 2])) << 8) | uint32_t(uint8_t(bytes[at + 3]));
+  };
+  CHECK(bytes.substr(12, 4) == "IHDR");
+  CHECK(be32(16) > 1500);
+  CHECK(be32(20) > 800);
+  auto s = run_cli({"render", "modes", "-o", svg});
+  CHECK(s.exit_code == 0);
+  std::string text = test::read_text(svg);
+  CHECK(text.find("</svg>") != std::string::npos);
+  for (const char* want : {"64-bit mode", "wait-for-SIPI", "ARCH.CR0.PG_LME_PAE", "triple fault", "RSM"})
+    CHECK(text.find(want) != std::string::npos);
+  std::filesystem::remove(png);
+  std::filesystem::remove(svg);
+
+  // A spec whose modes overlap: every problem on its own line, exit 3, nothing drawn.
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "vcpuspec_modes_spec";
+  fs::remove_all(dir);
+  fs::copy(test::source_dir() + "/spec", dir, fs::copy_options::recursive);
+  {
+    std::ofstream(dir / "arch" / "modes.vspec") << "mode M.PAGING \"paging\" cite \"x\" = CR0.PG;\n"
+                                                   "mode M.PROT \"protected\" cite \"x\" = CR0.PE;\n";
+  }
+  auto bad = run_cli({"render", "modes", "--spec", dir.string()});
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.out.empty());
+  CHECK_THAT(bad.err, Catch::Contains("vcpuspec: error: modes: modes M.PAGING and M.PROT overlap: both hold for"));
+  CHECK_THAT(bad.err, Catch::Contains("vcpuspec: error: modes: a legal state is in no mode: CR0=0x"));
+  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 2);
+  // A mode with a bad predicate is a spec error at its line and column.
+  {
+    std::ofstream(dir / "arch" / "modes.vspec") << "mode M.X \"x\" cite \"x\" scope arch = CR0.NOPE;\n";
+  }
+  auto sema = run_cli({"render", "modes", "--spec", dir.string()});
+  CHECK(sema.exit_code == 3);
+  CHECK_THAT(sema.err, Catch::Contains("modes.vspec:1:"));
+  CHECK_THAT(sema.err, Catch::Contains("cannot have `scope`"));
+  fs::remove_all(dir);
+  auto usage = run_cli({"render", "modes", "kvm_5_10.vcpu_reset_vmx"});
+  CHECK(usage.exit_code == 2);
+  CHECK(std::count(usage.err.begin(), usage.err.end(), '\n') == 1);
 }
