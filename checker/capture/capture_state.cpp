@@ -155,6 +155,8 @@ std::vector<Field> state_fields(const KvmVcpuState& s) {
     if (e.interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS) ib |= 2;
     if (e.nmi.masked) ib |= 8;
     f.push_back({"INTERRUPTIBILITY", ib});
+    // In SMM: only where KVM says the smi block is valid (a KVM built with SMM).
+    if (e.flags & KVM_VCPUEVENT_VALID_SMM) f.push_back({"SMM", e.smi.smm ? 1u : 0u});
   }
   for (const SpecMsr& m : kSpecMsrs)
     if (const MsrValue* v = s.msr(m.index)) f.push_back({m.name, v->value});

@@ -362,7 +362,11 @@ class QemuReader {
       Number n = sc.dec(at + std::string_view(key).size());
       return n.ok ? std::optional<uint64_t>(n.value) : std::nullopt;
     };
-    if (flag("SMM=").value_or(0)) w_->note(l.no, "SMM=1: the vCPU was in system-management mode");
+    // QEMU's SMM flag is HF_SMM_MASK, the same bit KVM reports in smi.smm.
+    if (auto smm = flag("SMM="); smm && *smm <= 1) {
+      w_->given("SMM", *smm, l.no);
+      if (*smm) w_->note(l.no, "SMM=1: the vCPU was in system-management mode");
+    }
     if (flag("HLT=").value_or(0))
       w_->note(l.no, "HLT=1: the vCPU was halted (or waiting for SIPI); ACTIVITY_STATE is not shown and stays missing");
   }

@@ -24,6 +24,7 @@ capture::KvmVcpuState full_kvm_state() {
   s.xcr0 = 1;
   s.mp_state = KVM_MP_STATE_RUNNABLE;
   s.events = kvm_vcpu_events{};
+  s.events->flags = KVM_VCPUEVENT_VALID_SMM;
   for (const capture::SpecMsr& m : capture::spec_msrs()) s.msrs.push_back({m.index, 0});
   return s;
 }
