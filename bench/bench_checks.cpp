@@ -11,23 +11,10 @@
 #include "checker.gen.hpp"
 #include "corpus.hpp"
 #include "engine/run_checks.hpp"
-#include "front/load.hpp"
 #include "z3/ground_eval.hpp"
 
 namespace vcpuspec::bench {
 namespace {
-
-const front::LoadedSpec& builtin_spec() {
-  static std::unique_ptr<front::LoadedSpec> spec = [] {
-    std::vector<SourceFile> files;
-    for (size_t i = 0; i < generated::kNumSpecFiles; ++i)
-      files.push_back(SourceFile{generated::kSpecFiles[i].path, generated::kSpecFiles[i].text});
-    auto s = front::load_spec_sources(files);
-    if (!s->model) throw std::runtime_error("the built-in spec does not load");
-    return s;
-  }();
-  return *spec;
-}
 
 // Every check whose scope applies to the state's flavor: what `check` runs.
 // Which checks apply is decided once per flavor, as a batch run would.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -14,6 +15,22 @@ namespace vcpuspec::bench {
 namespace fs = std::filesystem;
 
 std::string source_dir() { return VCPUSPEC_SOURCE_DIR; }
+
+std::vector<SourceFile> builtin_spec_files() {
+  std::vector<SourceFile> files;
+  for (size_t i = 0; i < generated::kNumSpecFiles; ++i)
+    files.push_back(SourceFile{generated::kSpecFiles[i].path, generated::kSpecFiles[i].text});
+  return files;
+}
+
+const front::LoadedSpec& builtin_spec() {
+  static std::unique_ptr<front::LoadedSpec> spec = [] {
+    auto s = front::load_spec_sources(builtin_spec_files());
+    if (!s->model) throw std::runtime_error("the built-in spec does not load");
+    return s;
+  }();
+  return *spec;
+}
 readers::Slots slots() { return readers::Slots(generated::kSlots, generated::kNumSlots); }
 
 namespace {

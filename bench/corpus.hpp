@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "front/load.hpp"
 #include "readers/input.hpp"
 
 namespace vcpuspec::bench {
@@ -18,6 +19,10 @@ struct Corpus {
 };
 
 const Corpus& corpus();
+// The spec the generated checker came from, parsed once.
+const front::LoadedSpec& builtin_spec();
+// Its sources, to load again with more files beside them.
+std::vector<SourceFile> builtin_spec_files();
 readers::Slots slots();
 std::string source_dir();
 

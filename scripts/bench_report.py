@@ -26,6 +26,17 @@ def real_ms(name):
     return b["real_time"] * scale
 
 
+prove = json.load(open(sys.argv[3]))["benchmarks"] if len(sys.argv) > 3 else []
+
+
+def ms_of(b):
+    return b["real_time"] * {"ns": 1e-6, "us": 1e-3, "ms": 1, "s": 1e3}[b["time_unit"]]
+
+
+queries = sorted(((b["name"].split("/")[1] + " / " + b["name"].split("/")[2], ms_of(b)) for b in prove
+                  if b["name"].startswith("BM_Prove_Query/")), key=lambda q: -q[1])
+flow_len = sorted((int(b["name"].split("/")[1]), ms_of(b)) for b in prove if b["name"].startswith("BM_Prove_FlowLength/"))
+
 ctx = bench["context"]
 gen_app = ns("BM_Generated_ApplicableChecks")
 gen_all = ns("BM_Generated_AllChecks")
@@ -73,15 +84,37 @@ if "regen_after_spec_edit_s" in times:
     w(f"| rebuild after a spec edit (regenerate + recompile the checker, relink) | {float(times['regen_after_spec_edit_s']):.1f} s | < 5 s | {verdict(float(times['regen_after_spec_edit_s']) < 5)} |")
 if "clean_build_s" in times:
     w(f"| clean build (no tests, no bench) on 2 cores | {float(times['clean_build_s']):.0f} s | < 300 s | {verdict(float(times['clean_build_s']) < 300)} |")
+if queries:
+    worst = queries[0]
+    w(f"| each prove query (flow x property, {len(queries)} queries) | slowest {worst[1]:.0f} ms ({worst[0]}), median {queries[len(queries) // 2][1]:.0f} ms | < 2 s each | {verdict(worst[1] < 2000)} |")
+if "rss_1gb_kb" in times:
+    gb = int(times["rss_1gb_bytes"]) / 2**30
+    w(f"| peak RSS of `check --batch` over {gb:.2f} GiB of QEMU dumps ({int(times['rss_1gb_states']):,} states, {float(times['rss_1gb_s']):.0f} s) | {int(times['rss_1gb_kb']) / 1024:.0f} MiB | < 100 MB | {verdict(int(times['rss_1gb_kb']) * 1024 < 100e6)} |")
 w("")
+if flow_len:
+    w("Prove time against flow length (a synthetic flow of N steps, one property Z3 proves; bench/bench_prove.cpp):")
+    w("")
+    w("| steps | ms | ms per step | growth against the previous row |")
+    w("|---|---|---|---|")
+    prev = None
+    for n, t in flow_len:
+        growth = "" if prev is None else f"{t / prev[1]:.1f}x for {n / prev[0]:.0f}x the steps"
+        w(f"| {n} | {t:.0f} | {t / n:.2f} | {growth} |")
+        prev = (n, t)
+    w("")
+if queries:
+    w("The ten slowest prove queries (one flow, one property, each on its own):")
+    w("")
+    w("| flow / property | ms |")
+    w("|---|---|")
+    for q, t in queries[:10]:
+        w(f"| {q} | {t:.0f} |")
+    w("")
 w("How the checker's time grows with the number of checks (the first N of the catalogue, every state):")
 w("")
 w("| checks | ns per state | ns per check |")
 w("|---|---|---|")
 for n, t in firstn:
     w(f"| {n} | {t:.0f} | {t / n:.1f} |")
-w("")
-w("Not measured by this script: per-query prove times and prove time against flow length")
-w("(prove reports no per-query time yet), and peak RSS over 1 GB of streamed dumps.")
 w("")
 print("\n".join(out))
