@@ -81,7 +81,9 @@ if "prove_all_s" in times:
 if "lint_s" in times:
     w(f"| `vcpuspec lint` of the full catalogue | {float(times['lint_s']):.1f} s | < 60 s | {verdict(float(times['lint_s']) < 60)} |")
 if "regen_after_spec_edit_s" in times:
-    w(f"| rebuild after a spec edit (regenerate + recompile the checker, relink) | {float(times['regen_after_spec_edit_s']):.1f} s | < 5 s | {verdict(float(times['regen_after_spec_edit_s']) < 5)} |")
+    w(f"| rebuild after a spec edit: one check's text (regenerate, recompile the tables, relink) | {float(times['regen_after_spec_edit_s']):.1f} s | < 5 s | {verdict(float(times['regen_after_spec_edit_s']) < 5)} |")
+if "regen_after_predicate_edit_s" in times:
+    w(f"| ... one check's predicate in spec/arch/invariants.vspec (its unit of 36 checks recompiles too) | {float(times['regen_after_predicate_edit_s']):.1f} s | < 5 s | {verdict(float(times['regen_after_predicate_edit_s']) < 5)} |")
 if "clean_build_s" in times:
     w(f"| clean build (no tests, no bench) on 2 cores | {float(times['clean_build_s']):.0f} s | < 300 s | {verdict(float(times['clean_build_s']) < 300)} |")
 if queries:

@@ -101,7 +101,8 @@ void drop_foreign_defaults(readers::StateInput& in) {
     }
 }
 
-bool apply_set(const std::string& kv, readers::StateInput& in, std::string& error) {
+// `--set KEY=VALUE`: the configuration slot and its value, or false with `error`.
+bool parse_set(const std::string& kv, size_t& slot, uint64_t& value, std::string& error) {
   auto eq = kv.find('=');
   if (eq == std::string::npos || eq == 0) {
     error = "--set " + kv + ": expected KEY=VALUE";
@@ -114,7 +115,7 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
     return false;
   }
   const rt::SlotInfo& s = generated::kSlots[id];
-  uint64_t v = 0;
+  uint64_t& v = value;
   if (val == "true" || val == "false") v = val == "true";
   else if (!readers::parse_u64(val, v)) {
     error = "--set " + kv + ": '" + val + "' is not a number";
@@ -128,9 +129,17 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
     error = "--set " + kv + ": value does not fit in " + std::to_string(s.width) + " bits";
     return false;
   }
-  in.state.set(static_cast<size_t>(id), v);
-  in.origin[static_cast<size_t>(id)] = readers::Origin::Set;
-  readers::refresh_followers(slots(), in, static_cast<size_t>(id));
+  slot = static_cast<size_t>(id);
+  return true;
+}
+
+bool apply_set(const std::string& kv, readers::StateInput& in, std::string& error) {
+  size_t id = 0;
+  uint64_t v = 0;
+  if (!parse_set(kv, id, v, error)) return false;
+  in.state.set(id, v);
+  in.origin[id] = readers::Origin::Set;
+  readers::refresh_followers(slots(), in, id);
   return true;
 }
 
@@ -192,6 +201,56 @@ int run_trace(const CheckArgs& a) {
   return code;
 }
 
+// --batch: one line per input, printed as soon as it is checked. Inputs are
+// read, checked and dropped one file at a time, so memory stays that of the
+// largest file however many files there are.
+int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::StateInput* before) {
+  readers::ReadOptions ro;
+  ro.flavor = a.flavor;
+  std::unique_ptr<front::LoadedSpec> spec;  // only when the C++ path cannot decide --expect
+  engine::ExpectOptions eo;
+  eo.limits.timeout_ms = static_cast<unsigned>(a.timeout_s * 1000);
+  report::BatchTotals totals;
+  bool any_fail = false, any_unknown = false, any_error = false;
+  for (const std::string& path : expand_inputs(a.inputs)) {
+    auto r = read_one(path, a.format, ro);
+    if (auto* e = std::get_if<readers::ReadError>(&r)) {
+      any_error = true;
+      std::cout << (a.json ? report::batch_error_json(*e, totals) : report::batch_error_text(*e, totals));
+      if (!a.json) std::cerr << e->format() << "\n";
+      continue;
+    }
+    for (readers::StateInput& in : std::get<readers::Inputs>(r)) {
+      drop_foreign_defaults(in);
+      for (const std::string& kv : a.sets) {
+        std::string err;
+        apply_set(kv, in, err);  // validated before the first input
+      }
+      report::CheckedInput ci;
+      ci.input = &in;
+      ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks), slots(), in, a.only);
+      any_fail |= ci.run.fail > 0;
+      any_unknown |= ci.run.unknown > 0;
+      if (expect) {
+        if (!spec && !engine::expect_decidable(*expect, slots(), in, before)) {
+          int ex = kOk;
+          spec = load_spec({}, ex);
+          if (!spec) return ex;
+        }
+        ci.expect = engine::expect_state(*expect, slots(), in, before, spec ? spec->model.get() : nullptr, eo,
+                                         &ci.expect_used_solver);
+        ci.expect_cite = expect->cite;
+        any_fail |= ci.expect->outcome == smt::Outcome::Failed;
+        any_unknown |= ci.expect->outcome == smt::Outcome::Unknown;
+      }
+      std::cout << (a.json ? report::batch_line_json(ci, slots(), totals) : report::batch_line_text(ci, totals));
+    }
+  }
+  if (!a.json) std::cout << report::batch_totals_text(totals);
+  if (any_error) return kBadInput;
+  return any_fail ? kViolation : any_unknown ? kUnknown : kOk;
+}
+
 int run_check(const CheckArgs& a) {
   if (!a.trace.empty()) return run_trace(a);
   if (a.inputs.empty()) {
@@ -226,32 +285,29 @@ int run_check(const CheckArgs& a) {
     return kUsage;
   }
 
-  // Read everything first. Without --batch a bad input means no results at
-  // all; with it, the bad input gets its line and the others are checked.
-  readers::ReadOptions ro;
-  ro.flavor = a.flavor;
-  struct Entry {
-    std::unique_ptr<readers::StateInput> input;  // or
-    std::optional<readers::ReadError> error;
-  };
-  std::vector<Entry> entries;
-  std::vector<readers::ReadError> errors;
-  for (const std::string& path : expand_inputs(a.inputs)) {
-    auto r = read_one(path, a.format, ro);
-    if (auto* e = std::get_if<readers::ReadError>(&r)) {
-      errors.push_back(*e);
-      entries.push_back(Entry{nullptr, *e});
-      continue;
+  // --set and --check are checked before any input is read.
+  for (const std::string& kv : a.sets) {
+    size_t id = 0;
+    uint64_t v = 0;
+    std::string err;
+    if (!parse_set(kv, id, v, err)) {
+      std::cerr << "vcpuspec: error: " << err << "\n";
+      return kUsage;
     }
-    for (readers::StateInput& in : std::get<readers::Inputs>(r))
-      entries.push_back(Entry{std::make_unique<readers::StateInput>(std::move(in)), std::nullopt});
+  }
+  for (const std::string& id : a.only) {
+    bool found = false;
+    for (size_t i = 0; i < generated::kNumChecks; ++i) found |= id == generated::kChecks[i].id;
+    if (!found) {
+      std::cerr << "vcpuspec: error: --check " << id << ": no such check (see 'vcpuspec explain --list')\n";
+      return kUsage;
+    }
   }
   std::unique_ptr<readers::StateInput> before;
   if (!a.before.empty()) {
     auto r = read_one(a.before, a.format, readers::ReadOptions{});
     if (auto* e = std::get_if<readers::ReadError>(&r)) {
       // The state before INIT serves every input: without it there is nothing to check.
-      for (const readers::ReadError& ie : errors) std::cerr << ie.format() << "\n";
       std::cerr << e->format() << "\n";
       return kBadInput;
     }
@@ -263,29 +319,33 @@ int run_check(const CheckArgs& a) {
     }
     before = std::make_unique<readers::StateInput>(std::move(got[0]));
   }
-  if (!errors.empty() && !a.batch) {
+  if (a.batch) return run_batch(a, expect, before.get());
+
+  // Read everything first: without --batch a bad input means no results at all.
+  readers::ReadOptions ro;
+  ro.flavor = a.flavor;
+  std::vector<std::unique_ptr<readers::StateInput>> owned;
+  std::vector<readers::ReadError> errors;
+  for (const std::string& path : expand_inputs(a.inputs)) {
+    auto r = read_one(path, a.format, ro);
+    if (auto* e = std::get_if<readers::ReadError>(&r)) {
+      errors.push_back(*e);
+      continue;
+    }
+    for (readers::StateInput& in : std::get<readers::Inputs>(r))
+      owned.push_back(std::make_unique<readers::StateInput>(std::move(in)));
+  }
+  if (!errors.empty()) {
     for (const readers::ReadError& e : errors) std::cerr << e.format() << "\n";
     return kBadInput;
   }
   std::vector<readers::StateInput*> inputs;
-  for (Entry& e : entries)
-    if (e.input) inputs.push_back(e.input.get());
+  for (auto& in : owned) inputs.push_back(in.get());
   for (readers::StateInput* in : inputs) {
     drop_foreign_defaults(*in);
     for (const std::string& kv : a.sets) {
       std::string err;
-      if (!apply_set(kv, *in, err)) {
-        std::cerr << "vcpuspec: error: " << err << "\n";
-        return kUsage;
-      }
-    }
-  }
-  for (const std::string& id : a.only) {
-    bool found = false;
-    for (size_t i = 0; i < generated::kNumChecks; ++i) found |= id == generated::kChecks[i].id;
-    if (!found) {
-      std::cerr << "vcpuspec: error: --check " << id << ": no such check (see 'vcpuspec explain --list')\n";
-      return kUsage;
+      apply_set(kv, *in, err);  // validated above
     }
   }
 
@@ -317,22 +377,6 @@ int run_check(const CheckArgs& a) {
     checked.push_back(std::move(ci));
   }
   int code = any_fail ? kViolation : any_unknown ? kUnknown : kOk;
-  if (a.batch) {
-    // One line per input, in input order; unreadable inputs in their place.
-    report::BatchTotals totals;
-    size_t next = 0;
-    for (const Entry& e : entries) {
-      if (e.error) {
-        std::cout << (a.json ? report::batch_error_json(*e.error, totals) : report::batch_error_text(*e.error, totals));
-        if (!a.json) std::cerr << e.error->format() << "\n";
-        continue;
-      }
-      const report::CheckedInput& ci = checked[next++];
-      std::cout << (a.json ? report::batch_line_json(ci, slots(), totals) : report::batch_line_text(ci, totals));
-    }
-    if (!a.json) std::cout << report::batch_totals_text(totals);
-    return errors.empty() ? code : kBadInput;
-  }
   if (a.sarif) {
     std::cout << report::check_sarif(checked, slots());
   } else if (a.json) {

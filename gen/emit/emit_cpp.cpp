@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <sstream>
@@ -53,9 +54,31 @@ std::string digest(const std::vector<SourceFile>& files) {
   return buf;
 }
 
+// Any text as a C++ identifier: other characters become '_'.
+std::string identifier(const std::string& text) {
+  std::string n;
+  for (char ch : text) n += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) n = "_" + n;
+  return n;
+}
+
 class Emitter {
  public:
-  Emitter(const ir::Model& m, std::string ns) : m_(m), ns_(std::move(ns)) {}
+  Emitter(const ir::Model& m, std::string ns) : m_(m), ns_(std::move(ns)) {
+    // C++ names from check ids (ARCH.CR0.HI -> ARCH_CR0_HI): stable when
+    // checks are added elsewhere, so other units do not change.
+    std::set<std::string> taken;
+    for (const ir::Check& c : m_.checks) {
+      std::string n = identifier(c.id);
+      while (!taken.insert(n).second) n += "_";
+      fn_.push_back(n);
+    }
+    for (const ir::Transition& t : m_.transitions) {
+      std::string n = identifier(t.id);
+      while (!taken.insert("T_" + n).second) n += "_";
+      tfn_.push_back(n);
+    }
+  }
 
   // DSL text of `e`: a transition's old state reads as `old.`.
   std::string pr(const ir::Expr& e) const { return in_transition_ ? ir::print_transition(m_, e) : ir::print(m_, e); }
@@ -239,81 +262,110 @@ class Emitter {
     out.header = h.str();
 
     std::ostringstream c;
-    c << banner << "#include \"checker.gen.hpp\"\n\n#include <string>\n#include <vector>\n\n"
+    c << banner << "#include \"checker.gen.hpp\"\n#include \"checks.gen.hpp\"\n\n#include <string>\n#include <vector>\n\n"
       << "namespace " << ns_ << " {\nnamespace {\n\n";
 
+    // Each spec file's checks in a unit of their own (checks_<dir>_<file>.gen.cpp):
+    // an edit to one file's predicates recompiles that unit and the tables.
+    std::vector<std::string> unit_of_file;
+    for (const SourceFile& f : files) unit_of_file.push_back(check_unit_file(f.path));
+    std::map<std::string, std::ostringstream> units;
+    for (const std::string& u : unit_of_file) units[u];
     for (size_t i = 0; i < m_.checks.size(); ++i) {
       const ir::Check& chk = m_.checks[i];
-      std::string n = std::to_string(i);
-      c << "// " << cpp_comment(chk.id) << ": " << cpp_comment(pr(*chk.assertion)) << "\n";
-      std::vector<uint64_t> need(words, 0);
-      for (ir::SlotId r : chk.reads) need[r / 64] |= 1ULL << (r % 64);
+      std::string n = fn_[i];
+      uint32_t file = chk.loc.file;
+      if (file == 0 || file > files.size()) throw std::invalid_argument("emit_checker: check " + chk.id + " has no file");
+      std::ostringstream& u = units[unit_of_file[file - 1]];
       if (!chk.reads.empty()) {
-        c << "constexpr uint16_t kReads" << n << "[] = {";
+        c << "constexpr uint16_t kReads_" << n << "[] = {";
         for (size_t k = 0; k < chk.reads.size(); ++k) c << (k ? ", " : "") << chk.reads[k];
         c << "};\n";
       }
-      c << "template <class D>\nauto when" << n << "(const D& d) {\n  return "
+      decls_ << "rt::Verdict eval_" << n << "(const rt::State& s);\n"
+            << "void explain_" << n << "(const rt::State& s, std::vector<rt::Fact>& out);\n";
+      u << "// " << cpp_comment(chk.id) << ": " << cpp_comment(pr(*chk.assertion)) << "\n";
+      std::vector<uint64_t> need(words, 0);
+      for (ir::SlotId r : chk.reads) need[r / 64] |= 1ULL << (r % 64);
+      u << "namespace {\ntemplate <class D>\nauto when_" << n << "(const D& d) {\n  return "
         << (chk.when ? expr(*chk.when) : "d.k(1, 1)") << ";\n}\n";
-      c << "template <class D>\nauto assert" << n << "(const D& d) {\n  return " << expr(*chk.assertion) << ";\n}\n";
-      c << "rt::Verdict eval" << n << "(const rt::State& s) {\n"
+      u << "template <class D>\nauto assert_" << n << "(const D& d) {\n  return " << expr(*chk.assertion)
+        << ";\n}\n}  // namespace\n";
+      u << "rt::Verdict eval_" << n << "(const rt::State& s) {\n"
         << "  if (" << need_test(need, "s") << ") {\n    const rt::Concrete d{&s};\n"
-        << "    return rt::verdict(when" << n << "(d), assert" << n << "(d));\n  }\n"
-        << "  const rt::Partial d{&s};\n  return rt::verdict(when" << n << "(d), assert" << n << "(d));\n}\n";
-      c << "void explain" << n << "(const rt::State& s, std::vector<rt::Fact>& out) {\n"
+        << "    return rt::verdict(when_" << n << "(d), assert_" << n << "(d));\n  }\n"
+        << "  const rt::Partial d{&s};\n  return rt::verdict(when_" << n << "(d), assert_" << n << "(d));\n}\n";
+      u << "void explain_" << n << "(const rt::State& s, std::vector<rt::Fact>& out) {\n"
         << "  const rt::Partial d{&s};\n";
       std::ostringstream ex;
       explain(*chk.assertion, true, "", ex, 0);
-      c << "  const std::size_t before = out.size();\n" << ex.str() << fallback(*chk.assertion) << "}\n\n";
+      u << "  const std::size_t before = out.size();\n" << ex.str() << fallback(*chk.assertion) << "}\n\n";
     }
-
+    // The RESET/INIT states and the write rules go to their files' units too.
+    auto unit_for = [&](const Loc& loc, const std::string& what) -> std::ostringstream& {
+      if (loc.file == 0 || loc.file > files.size()) throw std::invalid_argument("emit_checker: " + what + " has no file");
+      return units[unit_of_file[loc.file - 1]];
+    };
     for (size_t i = 0; i < m_.states.size(); ++i) {
       const ir::StateDef& st = m_.states[i];
-      c << "// state " << cpp_comment(st.name) << "\n"
-        << "void expected" << i << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out) {\n"
+      std::string n = identifier(st.name);
+      std::ostringstream& u = unit_for(st.loc, "state " + st.name);
+      decls_ << "void expected_" << n << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out);\n";
+      u << "// state " << cpp_comment(st.name) << "\n"
+        << "void expected_" << n << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out) {\n"
         << "  const rt::Partial d{&s, prev};\n"
         << "  for (std::size_t i = 0; i < kNumSlots; ++i) out[i] = rt::ExpectedSlot{};\n";
       for (ir::SlotId id = 0; id < m_.slots.size(); ++id) {
         if (!st.init[id]) continue;
         for (const ir::Piece& p : st.init[id]->pieces) {
-          c << "  {  // " << cpp_comment(m_.slot(id).name) << "[" << p.hi << ":" << p.lo << "]\n"
+          u << "  {  // " << cpp_comment(m_.slot(id).name) << "[" << p.hi << ":" << p.lo << "]\n"
             << "    const rt::Tri t = " << expr(*p.value) << ";\n"
             << "    out[" << id << "].value |= t.v << " << p.lo << ";\n"
             << "    out[" << id << "].known |= t.k << " << p.lo << ";\n"
             << "    out[" << id << "].care |= " << hex(p.mask()) << ";\n  }\n";
         }
       }
-      c << "}\n\n";
+      u << "}\n\n";
     }
     in_transition_ = true;
     for (size_t i = 0; i < m_.transitions.size(); ++i) {
       const ir::Transition& t = m_.transitions[i];
-      std::string n = "T" + std::to_string(i);
-      c << "// transition " << cpp_comment(t.id) << ": " << cpp_comment(pr(*t.assertion)) << "\n";
+      std::string n = "T_" + tfn_[i];
+      std::ostringstream& u = unit_for(t.loc, "transition " + t.id);
       std::vector<uint64_t> need(words, 0);
       for (ir::SlotId r : t.reads) need[r / 64] |= 1ULL << (r % 64);
       if (!t.reads.empty()) {
-        c << "constexpr uint16_t kReads" << n << "[] = {";
+        c << "constexpr uint16_t kReads_" << n << "[] = {";
         for (size_t k = 0; k < t.reads.size(); ++k) c << (k ? ", " : "") << t.reads[k];
         c << "};\n";
       }
-      c << "constexpr uint16_t kOn" << n << "[] = {";
+      c << "constexpr uint16_t kOn_" << n << "[] = {";
       for (size_t k = 0; k < t.on.size(); ++k) c << (k ? ", " : "") << t.on[k];
       c << "};\n";
-      c << "template <class D>\nauto when" << n << "(const D& d) {\n  return "
+      decls_ << "rt::Verdict eval_" << n << "(const rt::State& s, const rt::State& old);\n"
+             << "void explain_" << n << "(const rt::State& s, const rt::State& old, std::vector<rt::Fact>& out);\n";
+      u << "// transition " << cpp_comment(t.id) << ": " << cpp_comment(pr(*t.assertion)) << "\n";
+      u << "namespace {\ntemplate <class D>\nauto when_" << n << "(const D& d) {\n  return "
         << (t.when ? expr(*t.when) : "d.k(1, 1)") << ";\n}\n";
-      c << "template <class D>\nauto assert" << n << "(const D& d) {\n  return " << expr(*t.assertion) << ";\n}\n";
-      c << "rt::Verdict eval" << n << "(const rt::State& s, const rt::State& old) {\n"
+      u << "template <class D>\nauto assert_" << n << "(const D& d) {\n  return " << expr(*t.assertion)
+        << ";\n}\n}  // namespace\n";
+      u << "rt::Verdict eval_" << n << "(const rt::State& s, const rt::State& old) {\n"
         << "  if (" << need_test(need, "s") << " && " << need_test(need, "old") << ") {\n"
         << "    const rt::Concrete d{&s, &old};\n"
-        << "    return rt::verdict(when" << n << "(d), assert" << n << "(d));\n  }\n"
-        << "  const rt::Partial d{&s, &old};\n  return rt::verdict(when" << n << "(d), assert" << n << "(d));\n}\n";
-      c << "void explain" << n << "(const rt::State& s, const rt::State& old, std::vector<rt::Fact>& out) {\n"
+        << "    return rt::verdict(when_" << n << "(d), assert_" << n << "(d));\n  }\n"
+        << "  const rt::Partial d{&s, &old};\n  return rt::verdict(when_" << n << "(d), assert_" << n << "(d));\n}\n";
+      u << "void explain_" << n << "(const rt::State& s, const rt::State& old, std::vector<rt::Fact>& out) {\n"
         << "  const rt::Partial d{&s, &old};\n";
       std::ostringstream ex;
       explain(*t.assertion, true, "", ex, 0);
-      c << "  const std::size_t before = out.size();\n" << ex.str() << fallback(*t.assertion) << "}\n\n";
+      u << "  const std::size_t before = out.size();\n" << ex.str() << fallback(*t.assertion) << "}\n\n";
     }
+    out.decls = header_banner + "// The checks' functions, one unit per spec file; the tables in checker.gen.cpp point at them.\n"
+                "#pragma once\n#include <vector>\n\n#include \"checker.gen.hpp\"\n\nnamespace " + ns_ +
+                "::checks {\n\n" + decls_.str() + "\n}  // namespace " + ns_ + "::checks\n";
+    for (auto& [name, text] : units)
+      out.units.emplace_back(name, header_banner + "#include \"checks.gen.hpp\"\n\n#include <string>\n#include <vector>\n\nnamespace " +
+                                       ns_ + "::checks {\n\n" + text.str() + "}  // namespace " + ns_ + "::checks\n");
     in_transition_ = false;
     c << "}  // namespace\n\n";
 
@@ -353,8 +405,8 @@ class Emitter {
       c << "  {" << cpp_string(chk.id) << ",\n   " << cpp_string(chk.text) << ",\n   " << cpp_string(chk.cite)
         << ",\n   " << cpp_string(chk.scope) << ",\n   " << cpp_string(pr(*chk.assertion)) << ",\n   "
         << cpp_string(chk.when ? pr(*chk.when) : "") << ",\n   " << cpp_string(chk.note) << ",\n   "
-        << (chk.reads.empty() ? "nullptr" : "kReads" + n) << ", " << chk.reads.size() << ", eval" << n
-        << ", explain" << n << "},\n";
+        << (chk.reads.empty() ? "nullptr" : "kReads_" + fn_[i]) << ", " << chk.reads.size() << ", checks::eval_" << fn_[i]
+        << ", checks::explain_" << fn_[i] << "},\n";
     }
     c << "};\n\n";
 
@@ -362,14 +414,14 @@ class Emitter {
     in_transition_ = true;
     for (size_t i = 0; i < m_.transitions.size(); ++i) {
       const ir::Transition& t = m_.transitions[i];
-      std::string n = "T" + std::to_string(i);
+      std::string n = "T_" + tfn_[i];
       std::string on;
       for (const std::string& o : t.on_names) on += (on.empty() ? "" : ", ") + o;
       c << "  {" << cpp_string(t.id) << ",\n   " << cpp_string(t.text) << ",\n   " << cpp_string(t.cite) << ",\n   "
         << cpp_string(t.scope) << ",\n   " << cpp_string(pr(*t.assertion)) << ",\n   "
         << cpp_string(t.when ? pr(*t.when) : "") << ",\n   " << cpp_string(t.note) << ",\n   " << cpp_string(on)
-        << ",\n   " << (t.reads.empty() ? "nullptr" : "kReads" + n) << ", " << t.reads.size() << ", kOn" << n << ", "
-        << t.on.size() << ", eval" << n << ", explain" << n << "},\n";
+        << ",\n   " << (t.reads.empty() ? "nullptr" : "kReads_" + n) << ", " << t.reads.size() << ", kOn_" << n << ", "
+        << t.on.size() << ", checks::eval_" << n << ", checks::explain_" << n << "},\n";
     }
     in_transition_ = false;
     c << "  {\"\", \"\", \"\", \"\", \"\", \"\", \"\", \"\", nullptr, 0, nullptr, 0, nullptr, nullptr},\n};\n\n";
@@ -378,7 +430,7 @@ class Emitter {
     for (size_t i = 0; i < m_.states.size(); ++i) {
       const ir::StateDef& st = m_.states[i];
       c << "  {" << cpp_string(st.name) << ", " << cpp_string(st.prev_name.value_or("")) << ", "
-        << cpp_string(st.cite) << ", expected" << i << "},\n";
+        << cpp_string(st.cite) << ", checks::expected_" << identifier(st.name) << "},\n";
     }
     c << "};\n\n}  // namespace " << ns_ << "\n";
     out.source = c.str();
@@ -410,10 +462,26 @@ class Emitter {
  private:
   const ir::Model& m_;
   std::string ns_;
+  std::vector<std::string> fn_;   // per check: the name of its functions
+  std::vector<std::string> tfn_;  // per transition
+  std::ostringstream decls_;      // checks.gen.hpp: every function a table points at
   bool in_transition_ = false;
 };
 
 }  // namespace
+
+std::string check_unit_file(const std::string& spec_path) {
+  // Mirrors checker/CMakeLists.txt: checks_<parent dir>_<file name without its last extension>.gen.cpp.
+  std::string path = spec_path;
+  size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
+  size_t dot = name.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
+  size_t dslash = dir.find_last_of('/');
+  std::string parent = dslash == std::string::npos ? dir : dir.substr(dslash + 1);
+  return "checks_" + identifier(parent + "_" + name) + ".gen.cpp";
+}
 
 bool valid_namespace(const std::string& ns) {
   size_t i = 0;

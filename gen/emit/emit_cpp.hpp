@@ -3,6 +3,7 @@
 // metadata tables). Text only; deterministic byte for byte.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/ir.hpp"
@@ -14,7 +15,15 @@ struct GeneratedChecker {
   std::string header;  // checker.gen.hpp
   std::string source;  // checker.gen.cpp
   std::string specs;   // spec_sources.gen.cpp: the spec text, embedded
+  std::string decls;   // checks.gen.hpp: the check functions the tables point at
+  // checks_<dir>_<file>.gen.cpp, one per spec file (empty of checks or not):
+  // (file name, text), sorted by file name.
+  std::vector<std::pair<std::string, std::string>> units;
 };
+
+// The unit a spec file's checks go to: spec/arch/invariants.vspec ->
+// checks_arch_invariants.gen.cpp. checker/CMakeLists.txt computes the same.
+std::string check_unit_file(const std::string& spec_path);
 
 // `files` are the spec sources (paths as they should appear in the banner
 // and in the embedded copy, e.g. "spec/arch/registers.vspec").

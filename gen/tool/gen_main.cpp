@@ -20,7 +20,8 @@ namespace {
 
 int usage() {
   std::cerr << "usage: vcpuspec-gen --out DIR --root DIR [--namespace NS] SPEC...\n"
-               "  Writes DIR/checker.gen.hpp, DIR/checker.gen.cpp and DIR/spec_sources.gen.cpp.\n"
+               "  Writes DIR/checker.gen.hpp, DIR/checker.gen.cpp, DIR/spec_sources.gen.cpp,\n"
+               "  DIR/checks.gen.hpp and one DIR/checks_<dir>_<file>.gen.cpp per spec file.\n"
                "  Paths in the output are relative to --root.\n";
   return 2;
 }
@@ -86,7 +87,9 @@ int main(int argc, char** argv) {
   fs::create_directories(out_dir);
   bool ok = write_if_changed(fs::path(out_dir) / "checker.gen.hpp", gen.header) &&
             write_if_changed(fs::path(out_dir) / "checker.gen.cpp", gen.source) &&
-            write_if_changed(fs::path(out_dir) / "spec_sources.gen.cpp", gen.specs);
+            write_if_changed(fs::path(out_dir) / "spec_sources.gen.cpp", gen.specs) &&
+            write_if_changed(fs::path(out_dir) / "checks.gen.hpp", gen.decls);
+  for (const auto& [name, text] : gen.units) ok = ok && write_if_changed(fs::path(out_dir) / name, text);
   if (!ok) {
     std::cerr << out_dir << ": error: cannot write the generated checker\n";
     return 1;

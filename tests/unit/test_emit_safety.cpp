@@ -36,6 +36,15 @@ TEST_CASE("emit: hostile descriptions, citations and file names cannot escape th
   std::ofstream(dir / "checker.gen.hpp") << g.header;
   std::ofstream(dir / "checker.gen.cpp") << g.source;
   std::ofstream(dir / "spec_sources.gen.cpp") << g.specs;
+  std::ofstream(dir / "checks.gen.hpp") << g.decls;
+  std::string units;
+  for (const auto& [name, text] : g.units) {
+    // Unit names are identifiers whatever the spec file is called.
+    CHECK(name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == std::string::npos);
+    std::ofstream(dir / name) << text;
+    units += " " + (dir / name).string();
+  }
+  REQUIRE(g.units.size() == 1);
   std::ofstream(dir / "main.cpp") << R"(#include <cstdio>
 #include "checker.gen.hpp"
 int main() {
@@ -48,7 +57,7 @@ int main() {
 )";
   std::string cmd = std::string(VCPUSPEC_CXX) + " -std=c++20 -w -I" + test::source_dir() + "/checker -I" +
                     dir.string() + " " + (dir / "main.cpp").string() + " " + (dir / "checker.gen.cpp").string() +
-                    " " + (dir / "spec_sources.gen.cpp").string() + " -o " + (dir / "prog").string() + " 2>&1";
+                    " " + (dir / "spec_sources.gen.cpp").string() + units + " -o " + (dir / "prog").string() + " 2>&1";
   INFO(cmd);
   REQUIRE(std::system(cmd.c_str()) == 0);
   auto r = test::run_program((dir / "prog").string(), {});
