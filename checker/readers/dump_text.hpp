@@ -72,7 +72,8 @@ class Scanner {
 
 std::string lower(std::string_view s);
 std::string trim(std::string_view s);
-bool starts_with(std::string_view s, std::string_view prefix);
+// Inline: with a literal prefix the compiler knows its length (readers call it per key per line).
+inline bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 bool starts_with_fold(std::string_view s, std::string_view prefix);
 
 }  // namespace vcpuspec::readers::text

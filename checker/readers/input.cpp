@@ -1,5 +1,7 @@
 #include "readers/input.hpp"
 
+#include <unordered_map>
+
 #include "readers/dumps.hpp"
 
 #include <algorithm>
@@ -71,6 +73,28 @@ void refresh_followers(Slots slots, StateInput& in, size_t changed) {
 }
 
 long find_slot(Slots slots, std::string_view name) {
+  // Readers look up every field they meet (strcmp over all slots was half
+  // of a dump's read time): one hash index per slot table, built on first
+  // use. Tables are the generated static arrays; a hit is still compared
+  // with the table, so a table at a reused address cannot give a wrong slot.
+  struct Index {
+    const rt::SlotInfo* data;
+    size_t size;
+    std::unordered_map<std::string_view, long> by_name;
+  };
+  thread_local std::vector<Index> cache;
+  Index* ix = nullptr;
+  for (Index& c : cache)
+    if (c.data == slots.data() && c.size == slots.size()) ix = &c;
+  if (!ix) {
+    Index fresh{slots.data(), slots.size(), {}};
+    for (size_t i = 0; i < slots.size(); ++i) fresh.by_name.emplace(slots[i].name, static_cast<long>(i));  // first wins
+    cache.push_back(std::move(fresh));
+    ix = &cache.back();
+  }
+  auto it = ix->by_name.find(name);
+  if (it == ix->by_name.end()) return -1;
+  if (name == slots[static_cast<size_t>(it->second)].name) return it->second;
   for (size_t i = 0; i < slots.size(); ++i)
     if (name == slots[i].name) return static_cast<long>(i);
   return -1;

@@ -41,12 +41,9 @@ constexpr GprLine kGprLines[] = {
     {{"ESI=", "EDI=", "EBP=", "ESP="}, {"RSI", "RDI", "RBP", "RSP"}, false},
 };
 
-// The key a segment line starts with: "ES =", "LDT=", "TR =".
-std::string seg_key(const char* name) {
-  std::string k = name;
-  while (k.size() < 3) k += ' ';
-  return k + "=";
-}
+// The key a segment line starts with: "ES =", "LDT=", "TR =" (kSegNames order).
+constexpr std::string_view kSegKeys[] = {"ES =", "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR ="};
+
 
 bool starts_record(std::string_view l) {
   static const char* keys[] = {"RAX=", "RSI=", "R8 =", "R12=", "R16=", "R20=", "R24=", "R28=", "RIP=", "EAX=",
@@ -69,8 +66,8 @@ bool complete(std::string_view l) {
   for (const GprLine& g : kGprLines)
     if (text::starts_with(l, g.keys[0])) return last_ok(g.keys[3], {8, 16});
   if (text::starts_with(l, "RIP=") || text::starts_with(l, "EIP=")) return sc.find_key("HLT=") != std::string::npos;
-  for (const char* s : kSegNames)
-    if (text::starts_with(l, seg_key(s))) {
+  for (std::string_view key : kSegKeys)
+    if (text::starts_with(l, key)) {
       size_t at = 4;
       for (int f = 0; f < 4; ++f) {
         Number n = sc.hex(at, f == 0 ? std::initializer_list<unsigned>{4} : std::initializer_list<unsigned>{8, 16});
@@ -180,7 +177,7 @@ class QemuReader {
       return;
     }
     for (size_t s = 0; s < 8; ++s)
-      if (text::starts_with(t, seg_key(kSegNames[s]))) {
+      if (text::starts_with(t, kSegKeys[s])) {
         segment(sc, l, kSegSlots[s]);
         return;
       }
