@@ -41,6 +41,16 @@ struct Label {
   bool operator==(const Label& o) const { return refused == o.refused && writes == o.writes && rules == o.rules; }
 };
 
+// What an SVG viewer shows on hover: each write's citation.
+std::string tooltip(const Label& l, const std::map<std::string, std::string>& cite_of) {
+  std::string t;
+  for (const std::string& w : l.writes) {
+    auto it = cite_of.find(w);
+    t += (t.empty() ? "" : "&#10;") + html(w) + (it == cite_of.end() ? "" : ": " + html(it->second));
+  }
+  return ", tooltip=\"" + t + "\"";
+}
+
 std::string attrs(const Label& l) {
   std::string text;
   for (const std::string& w : l.writes) text += (text.empty() ? "" : "<br/>") + html(w);
@@ -81,6 +91,10 @@ std::string modes_dot(const ir::Model& m, const ModeMachine& mm) {
   std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) { return a.members.front() < b.members.front(); });
   for (size_t k = 0; k < boxes.size(); ++k) boxes[k].name = "cluster_" + std::to_string(k);
   if (outer.size() > 1) boxes.push_back({"cluster_protected", "protected mode (CR0.PE=1)", outer});
+
+  std::map<std::string, std::string> cite_of;
+  for (const smt::ModeWriteInfo& w : mm.writes) cite_of[w.label] = w.cite;
+  cite_of["RESET (BSP)"] = cite_of["RESET (AP)"] = "the spec's RESET state (spec/arch/reset.vspec)";
 
   // Every (from, to, write) Z3 found; refused writes keep their rules.
   std::set<std::tuple<size_t, size_t, Label>> triples;
@@ -201,7 +215,9 @@ std::string modes_dot(const ir::Model& m, const ModeMachine& mm) {
       for (const Label& l : ls)
         if (l.refused == r) part.push_back(l);
       if (part.empty()) continue;
-      out += "  " + name_of(from) + " -> " + name_of(to) + " [" + attrs(join(part)) + extra + (both ? ", dir=both" : "") + "];\n";
+      Label all = join(part);
+      out += "  " + name_of(from) + " -> " + name_of(to) + " [" + attrs(all) + tooltip(all, cite_of) + extra +
+             (both ? ", dir=both" : "") + "];\n";
     }
   };
   // Two solid arrows with the same labels both ways are drawn as one.
