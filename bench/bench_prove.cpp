@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "builtin/builtin_spec.hpp"
 #include "corpus.hpp"
 #include "ir/flow.hpp"
 #include "z3/flow_prove.hpp"
@@ -48,7 +49,7 @@ const Synthetic& synthetic(int steps) {
   static std::map<int, Synthetic> cache;
   auto it = cache.find(steps);
   if (it != cache.end()) return it->second;
-  std::vector<SourceFile> files = builtin_spec_files();
+  std::vector<SourceFile> files = builtin::spec_files();
   files.push_back(SourceFile{"bench/synthetic.vspec", synthetic_flow(steps)});
   Synthetic s{front::load_spec_sources(files), "bench.len" + std::to_string(steps), "BENCH.LEN" + std::to_string(steps)};
   if (!s.spec->model) throw std::runtime_error("the synthetic flow spec does not load");

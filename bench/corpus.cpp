@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "builtin/builtin_spec.hpp"
 #include "checker.gen.hpp"
 #include "readers/state_json.hpp"
 
@@ -16,16 +17,9 @@ namespace fs = std::filesystem;
 
 std::string source_dir() { return VCPUSPEC_SOURCE_DIR; }
 
-std::vector<SourceFile> builtin_spec_files() {
-  std::vector<SourceFile> files;
-  for (size_t i = 0; i < generated::kNumSpecFiles; ++i)
-    files.push_back(SourceFile{generated::kSpecFiles[i].path, generated::kSpecFiles[i].text});
-  return files;
-}
-
 const front::LoadedSpec& builtin_spec() {
   static std::unique_ptr<front::LoadedSpec> spec = [] {
-    auto s = front::load_spec_sources(builtin_spec_files());
+    auto s = front::load_spec_sources(builtin::spec_files());
     if (!s->model) throw std::runtime_error("the built-in spec does not load");
     return s;
   }();

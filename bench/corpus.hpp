@@ -21,8 +21,7 @@ struct Corpus {
 const Corpus& corpus();
 // The spec the generated checker came from, parsed once.
 const front::LoadedSpec& builtin_spec();
-// Its sources, to load again with more files beside them.
-std::vector<SourceFile> builtin_spec_files();
+
 readers::Slots slots();
 std::string source_dir();
 

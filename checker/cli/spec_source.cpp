@@ -3,6 +3,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "builtin/builtin_spec.hpp"
 #include "checker.gen.hpp"
 #include "cli/exit_codes.hpp"
 #include "support/diagnostics.hpp"
@@ -12,10 +13,7 @@ namespace vcpuspec::cli {
 std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit) {
   std::unique_ptr<front::LoadedSpec> spec;
   if (paths.empty()) {
-    std::vector<SourceFile> files;
-    for (size_t i = 0; i < generated::kNumSpecFiles; ++i)
-      files.push_back(SourceFile{generated::kSpecFiles[i].path, generated::kSpecFiles[i].text});
-    spec = front::load_spec_sources(files);
+    spec = front::load_spec_sources(builtin::spec_files());
   } else {
     spec = front::load_spec_paths(paths);
   }

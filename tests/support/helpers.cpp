@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "builtin/builtin_spec.hpp"
 #include "checker.gen.hpp"
 
 extern char** environ;
@@ -138,10 +139,7 @@ RunResult run_cli(const std::vector<std::string>& args, const std::string& stdin
 
 const front::LoadedSpec& builtin_spec() {
   static std::unique_ptr<front::LoadedSpec> spec = [] {
-    std::vector<SourceFile> files;
-    for (size_t i = 0; i < generated::kNumSpecFiles; ++i)
-      files.push_back(SourceFile{generated::kSpecFiles[i].path, generated::kSpecFiles[i].text});
-    auto s = front::load_spec_sources(files);
+    auto s = front::load_spec_sources(builtin::spec_files());
     if (!s->model) throw std::runtime_error("the built-in spec does not load");
     return s;
   }();
