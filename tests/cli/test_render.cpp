@@ -66,6 +66,35 @@ TEST_CASE("render: SVG and PNG through libgvc", "[render]") {
   }
 }
 
+TEST_CASE("render: every kind as a valid PNG of a readable size", "[render]") {
+  const std::vector<std::vector<std::string>> kinds = {
+      {"render", "flow", "kvm_5_15.vcpu_reset_vmx"},
+      {"render", "flow", "kvm_5_10.vcpu_reset_svm", "--compare", "kvm_5_15.vcpu_reset_svm"},
+      {"render", "counterexample", "--flow", "kvm_5_10.vcpu_reset_vmx", "--property", "H3.LMA_FROM_OLD_CR0"},
+      {"render", "modes"}};
+  std::string png = "/tmp/vcpuspec_render_kind.png";
+  for (std::vector<std::string> args : kinds) {
+    args.insert(args.end(), {"-o", png});
+    auto r = run_cli(args);
+    INFO(args[1] << " " << args[2] << ": " << r.err);
+    CHECK(r.exit_code == 0);
+    std::string b = test::read_text(png);
+    REQUIRE(b.size() > 24);
+    CHECK(b.rfind("\x89PNG\r\n\x1a\n", 0) == 0);
+    CHECK(b.substr(12, 4) == "IHDR");
+    auto be32 = [&](size_t at) {
+      return (uint32_t(uint8_t(b[at])) << 24) | (uint32_t(uint8_t(b[at + 1])) << 16) | (uint32_t(uint8_t(b[at + 2])) << 8) |
+             uint32_t(uint8_t(b[at + 3]));
+    };
+    CHECK(be32(16) > 300);   // width
+    CHECK(be32(20) > 300);   // height
+    CHECK(be32(16) < 20000);
+    CHECK(b.size() > 20000);
+    CHECK(b.find("IEND") != std::string::npos);  // complete, not cut off
+    std::filesystem::remove(png);
+  }
+}
+
 TEST_CASE("render modes: PNG and SVG, spec errors, usage", "[render][modes]") {
   std::string png = "/tmp/vcpuspec_render_modes.png", svg = "/tmp/vcpuspec_render_modes.svg";
   auto p = run_cli({"render", "modes", "-o", png});
