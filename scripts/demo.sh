@@ -40,8 +40,9 @@ run prove --flow 'kvm_5_15.*'
 run prove --report md -o build/hazards.md
 echo "(the hazards table: build/hazards.md, the same as docs/hazards.md)"
 run render counterexample --flow kvm_5_10.vcpu_reset_vmx --property H3.LMA_FROM_OLD_CR0 -o build/h3.svg
-run render modes -o build/modes.svg
 echo "(the counterexample drawn: build/h3.svg)"
+run render modes -o build/modes.svg
+echo "(the CPU mode machine Z3 derived from the spec: build/modes.svg)"
 run lint
 run check docs/examples/kvm_reset_bsp.json --expect reset
 # This one is broken on purpose: vcpuspec exits 1 and says why.
