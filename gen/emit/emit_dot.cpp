@@ -40,21 +40,45 @@ std::string short_op(const std::string& op) { return op.substr(op.rfind('.') + 1
 // What one step does, read off the inlined code.
 struct StepSummary {
   std::vector<std::string> writes, conditional_writes, calls, events;
+  std::vector<std::string> branches;  // configuration, flow inputs and hypervisor variables its branches test
 };
 
 std::vector<StepSummary> summarize(const ir::Model& m, const ir::Flow& f) {
   std::vector<StepSummary> out(f.steps.size());
   std::vector<std::set<std::string>> seen(f.steps.size());
+  std::map<ir::SlotId, ir::ExprPtr> temp_value;  // a temporary's first assignment
   for (const ir::Instr& in : f.code) {
     if (in.step >= out.size()) continue;
     StepSummary& s = out[in.step];
+    if (in.guard) {
+      // A guard reads temporaries (path conditions, `let`s, op formals): follow
+      // them to what they were computed from.
+      std::vector<ir::SlotId> todo;
+      ir::collect_reads(*in.guard, todo);
+      std::set<ir::SlotId> done;
+      while (!todo.empty()) {
+        ir::SlotId id = todo.back();
+        todo.pop_back();
+        if (!done.insert(id).second) continue;
+        if (id >= m.slots.size()) {
+          auto v = temp_value.find(id);
+          if (v != temp_value.end()) ir::collect_reads(*v->second, todo);
+          continue;
+        }
+        if (ir::is_state(m.slot(id).kind)) continue;  // the vCPU's own state: not a configuration branch
+        const std::string& n = m.slot(id).name;
+        if (std::find(s.branches.begin(), s.branches.end(), n) == s.branches.end()) s.branches.push_back(n);
+      }
+    }
+    if (in.kind == ir::Instr::Kind::Assign && in.slot >= m.slots.size() && in.value) temp_value.emplace(in.slot, in.value);
     if (in.kind == ir::Instr::Kind::Assign && in.slot < m.slots.size()) {
       const ir::Slot& sl = m.slot(in.slot);
       std::string name = sl.group.empty() ? sl.name : sl.group;
       if (!seen[in.step].insert((in.guard ? "?" : "!") + name).second) continue;
       (in.guard ? s.conditional_writes : s.writes).push_back(name);
     } else if (in.kind == ir::Instr::Kind::Enter && f.calls[in.call].depth == 1) {
-      s.calls.push_back(f.calls[in.call].op);
+      if (std::find(s.calls.begin(), s.calls.end(), f.calls[in.call].op) == s.calls.end())
+        s.calls.push_back(f.calls[in.call].op);
     } else if (in.kind == ir::Instr::Kind::Emit) {
       std::string e = m.events[in.event].name + (in.guard ? "?" : "");
       if (std::find(s.events.begin(), s.events.end(), e) == s.events.end()) s.events.push_back(e);
@@ -93,6 +117,8 @@ std::string node_label(const ir::Flow& f, uint32_t k, const StepSummary& s, cons
       shown.push_back(red_ops.count(short_op(c)) ? c + " (reordered)" : c);
     label += "<tr><td align=\"left\">calls " + wrap_list(shown) + "</td></tr>";
   }
+  if (!s.branches.empty())
+    label += "<tr><td align=\"left\"><font color=\"#9a5b00\">branches on " + wrap_list(s.branches) + "</font></td></tr>";
   if (!s.writes.empty()) label += "<tr><td align=\"left\">writes " + wrap_list(s.writes) + "</td></tr>";
   if (!s.conditional_writes.empty())
     label += "<tr><td align=\"left\"><i>may write " + wrap_list(s.conditional_writes) + "</i></td></tr>";
