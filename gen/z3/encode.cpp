@@ -210,4 +210,12 @@ Valuation Encoder::apply_state(const ir::StateDef& def, const Valuation* prev, c
   return out;
 }
 
+z3::expr splice(const z3::expr& old, const z3::expr& v, unsigned hi, unsigned lo, unsigned width) {
+  if (hi - lo + 1 == width) return v;
+  z3::expr r = v;
+  if (hi + 1 < width) r = z3::concat(old.extract(width - 1, hi + 1), r);
+  if (lo > 0) r = z3::concat(r, old.extract(lo - 1, 0));
+  return r;
+}
+
 }  // namespace vcpuspec::smt

@@ -58,4 +58,7 @@ class Encoder {
 
 bool applies_in(const std::string& check_scope, const std::string& scope);
 
+// `old` (`width` bits) with bits hi:lo replaced by `v`: one write to part of a slot.
+z3::expr splice(const z3::expr& old, const z3::expr& v, unsigned hi, unsigned lo, unsigned width);
+
 }  // namespace vcpuspec::smt

@@ -2,19 +2,6 @@
 
 namespace vcpuspec::smt {
 
-namespace {
-
-// `old` with bits hi:lo replaced by `v`.
-z3::expr splice(const z3::expr& old, const z3::expr& v, unsigned hi, unsigned lo, unsigned width) {
-  if (hi - lo + 1 == width) return v;
-  z3::expr r = v;
-  if (hi + 1 < width) r = z3::concat(old.extract(width - 1, hi + 1), r);
-  if (lo > 0) r = z3::concat(r, old.extract(lo - 1, 0));
-  return r;
-}
-
-}  // namespace
-
 FlowTerms encode_flow(Encoder& enc, const ir::Flow& f) {
   z3::context& ctx = enc.ctx();
   const ir::Model& m = enc.model();

@@ -6,14 +6,6 @@ namespace vcpuspec::smt {
 
 namespace {
 
-z3::expr splice(const z3::expr& old, const z3::expr& v, unsigned hi, unsigned lo, unsigned width) {
-  if (hi - lo + 1 == width) return v;
-  z3::expr r = v;
-  if (hi + 1 < width) r = z3::concat(old.extract(width - 1, hi + 1), r);
-  if (lo > 0) r = z3::concat(r, old.extract(lo - 1, 0));
-  return r;
-}
-
 // A 1-bit field as a Boolean.
 z3::expr on(FieldAccess& f, const Valuation& v, const char* field) { return f.get(v, field) == 1; }
 
