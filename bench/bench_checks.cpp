@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "builtin/builtin_spec.hpp"
 #include "checker.gen.hpp"
 #include "corpus.hpp"
 #include "engine/run_checks.hpp"
@@ -56,7 +57,7 @@ BENCHMARK(BM_Generated_AllChecks);
 
 void BM_Z3_AllChecks(benchmark::State& st) {
   const auto& c = corpus();
-  smt::GroundEvaluator z3eval(*builtin_spec().model);
+  smt::GroundEvaluator z3eval(*builtin::spec().model);
   size_t i = 0, holds = 0;
   for (auto _ : st) {
     std::vector<bool> h = z3eval.checks(c.values[i++ % c.values.size()]);

@@ -72,7 +72,7 @@ BENCHMARK(BM_Prove_FlowLength)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kM
 
 // The state obligations (RESET, INIT(prev), idempotence) as one query set.
 void BM_Prove_States(benchmark::State& st) {
-  const ir::Model& m = *builtin_spec().model;
+  const ir::Model& m = *builtin::spec().model;
   for (auto _ : st) benchmark::DoNotOptimize(smt::prove_states(m, {}));
 }
 BENCHMARK(BM_Prove_States)->Unit(benchmark::kMillisecond)->Iterations(3);
@@ -81,7 +81,7 @@ BENCHMARK(BM_Prove_States)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // One benchmark per (flow, property) the full `prove` runs: BM_Prove_Query/<flow>/<property>.
 void register_prove_queries() {
-  const ir::Model& m = *builtin_spec().model;
+  const ir::Model& m = *builtin::spec().model;
   for (const auto& f : m.flows)
     for (const auto& p : m.properties) {
       if (!ir::property_applies(*p, *f)) continue;

@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <sstream>
 #include <stdexcept>
 
-#include "builtin/builtin_spec.hpp"
 #include "checker.gen.hpp"
 #include "readers/state_json.hpp"
 
@@ -17,14 +15,6 @@ namespace fs = std::filesystem;
 
 std::string source_dir() { return VCPUSPEC_SOURCE_DIR; }
 
-const front::LoadedSpec& builtin_spec() {
-  static std::unique_ptr<front::LoadedSpec> spec = [] {
-    auto s = front::load_spec_sources(builtin::spec_files());
-    if (!s->model) throw std::runtime_error("the built-in spec does not load");
-    return s;
-  }();
-  return *spec;
-}
 readers::Slots slots() { return readers::Slots(generated::kSlots, generated::kNumSlots); }
 
 namespace {

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "front/load.hpp"
 #include "readers/input.hpp"
 
 namespace vcpuspec::bench {
@@ -19,8 +18,6 @@ struct Corpus {
 };
 
 const Corpus& corpus();
-// The spec the generated checker came from, parsed once.
-const front::LoadedSpec& builtin_spec();
 
 readers::Slots slots();
 std::string source_dir();

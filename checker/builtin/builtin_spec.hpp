@@ -4,10 +4,14 @@
 #pragma once
 #include <vector>
 
+#include "front/load.hpp"
 #include "support/source.hpp"
 
 namespace vcpuspec::builtin {
 
 std::vector<SourceFile> spec_files();
+// The same, loaded once (tests, benchmarks). Throws if it does not load: the
+// build checked it, so that is a bug.
+const front::LoadedSpec& spec();
 
 }  // namespace vcpuspec::builtin

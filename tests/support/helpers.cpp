@@ -137,14 +137,7 @@ RunResult run_cli(const std::vector<std::string>& args, const std::string& stdin
   return run_program(VCPUSPEC_BINARY, args, stdin_text);
 }
 
-const front::LoadedSpec& builtin_spec() {
-  static std::unique_ptr<front::LoadedSpec> spec = [] {
-    auto s = front::load_spec_sources(builtin::spec_files());
-    if (!s->model) throw std::runtime_error("the built-in spec does not load");
-    return s;
-  }();
-  return *spec;
-}
+const front::LoadedSpec& builtin_spec() { return builtin::spec(); }
 
 readers::Slots slots() { return readers::Slots(generated::kSlots, generated::kNumSlots); }
 
