@@ -250,13 +250,13 @@ class Builder {
       dd.body = expr(df->expr());
       if (!dd.name.empty() && dd.body) out.defs.push_back(std::move(dd));
     } else if (auto* ck = d->checkDecl()) {
-      check(ck, out);
+      with_predicate(ck, out.checks);
     } else if (auto* nc = d->nonCheckDecl()) {
       noncheck(nc, out);
     } else if (auto* tr = d->transitionDecl()) {
       transition(tr, out);
     } else if (auto* md = d->modeDecl()) {
-      mode(md, out);
+      with_predicate(md, out.modes);
     } else if (auto* st = d->stateDecl()) {
       state(st, out);
     } else if (auto* v = d->varDecl()) {
@@ -432,26 +432,17 @@ class Builder {
     out.properties.push_back(std::move(p));
   }
 
-  void check(P::CheckDeclContext* ck, ast::SpecFile& out) {
+  // `check` and `mode` share a shape: id, text, clauses, one predicate.
+  template <class Decl>
+  void with_predicate(Decl* d, std::vector<ast::CheckDecl>& into) {
     ast::CheckDecl c;
-    c.loc = loc(ck);
-    c.id = qname(ck->qname());
-    c.text = text(ck->STRING());
-    clauses(ck->checkClause(), c);
-    c.assertion = expr(ck->expr());
-    c.assert_loc = loc(ck->expr());
-    if (!c.id.parts.empty() && c.assertion) out.checks.push_back(std::move(c));
-  }
-
-  void mode(P::ModeDeclContext* md, ast::SpecFile& out) {
-    ast::CheckDecl c;
-    c.loc = loc(md);
-    c.id = qname(md->qname());
-    c.text = text(md->STRING());
-    clauses(md->checkClause(), c);
-    c.assertion = expr(md->expr());
-    c.assert_loc = loc(md->expr());
-    if (!c.id.parts.empty() && c.assertion) out.modes.push_back(std::move(c));
+    c.loc = loc(d);
+    c.id = qname(d->qname());
+    c.text = text(d->STRING());
+    clauses(d->checkClause(), c);
+    c.assertion = expr(d->expr());
+    c.assert_loc = loc(d->expr());
+    if (!c.id.parts.empty() && c.assertion) into.push_back(std::move(c));
   }
 
   void noncheck(P::NonCheckDeclContext* nc, ast::SpecFile& out) {
