@@ -78,9 +78,10 @@ void Analyzer::analyze_defs() {
   }
 }
 
-// What checks and nonchecks share: a unique id, a description, citations, one scope.
+// What checks, nonchecks, write rules and modes share: a unique id, a
+// description, citations, and one scope (none for a mode: `scope` is null).
 bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<std::string, Loc>& ids,
-                            std::string& cite, std::string& scope) {
+                            std::string& cite, std::string* scope) {
   std::string id = c.id.str();
   bool ok = true;
   if (auto [it, fresh] = ids.emplace(id, c.id.loc); !fresh) {
@@ -104,7 +105,12 @@ bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<
                                "' has no citation: add `cite \"SDM ...\"` naming the manual section or KVM source");
     ok = false;
   }
-  if (c.scopes.empty()) {
+  if (!scope) {
+    if (!c.scopes.empty()) {
+      diags_.error(c.scopes[0].loc, std::string(what) + " '" + id + "' cannot have `scope`: modes are architectural");
+      ok = false;
+    }
+  } else if (c.scopes.empty()) {
     diags_.error(c.id.loc, std::string(what) + " '" + id + "' has no scope: add `scope arch`, `scope vmx` or `scope svm`");
     ok = false;
   } else {
@@ -112,10 +118,10 @@ bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<
       diags_.error(c.scopes[1].loc, std::string(what) + " '" + id + "' has more than one scope");
       ok = false;
     }
-    scope = c.scopes[0].value;
-    if (std::find(kScopes.begin(), kScopes.end(), scope) == kScopes.end()) {
-      diags_.error(c.scopes[0].loc, "unknown scope '" + scope + "' (expected arch, vmx or svm)" +
-                                        suggest(scope, kScopes));
+    *scope = c.scopes[0].value;
+    if (std::find(kScopes.begin(), kScopes.end(), *scope) == kScopes.end()) {
+      diags_.error(c.scopes[0].loc, "unknown scope '" + *scope + "' (expected arch, vmx or svm)" +
+                                        suggest(*scope, kScopes));
       ok = false;
     }
   }
@@ -131,7 +137,7 @@ void Analyzer::analyze_checks() {
       out.id = c.id.str();
       out.loc = c.id.loc;
       out.text = c.text.value;
-      bool ok = check_header(c, "check", ids, out.cite, out.scope);
+      bool ok = check_header(c, "check", ids, out.cite, &out.scope);
       for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
       Scope scope;
       scope.in_check = true;
@@ -155,7 +161,7 @@ void Analyzer::analyze_checks() {
   for (const ast::SpecFile& f : files_) {
     for (const ast::CheckDecl& c : f.nonchecks) {
       ir::NonCheck out{c.id.str(), c.text.value, "", "", "", c.id.loc};
-      bool ok = check_header(c, "noncheck", ids, out.cite, out.scope);
+      bool ok = check_header(c, "noncheck", ids, out.cite, &out.scope);
       if (!c.whens.empty()) {
         diags_.error(c.whens[0]->loc, "noncheck '" + out.id + "' cannot have `when`: it is never evaluated");
         ok = false;
@@ -198,7 +204,7 @@ void Analyzer::analyze_transition(const ast::CheckDecl& c, std::map<std::string,
   out.id = c.id.str();
   out.loc = c.id.loc;
   out.text = c.text.value;
-  bool ok = check_header(c, "transition", ids, out.cite, out.scope);
+  bool ok = check_header(c, "transition", ids, out.cite, &out.scope);
   for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
   // `overlaps` on a transition: state checks that already imply it (lint verifies).
   for (const ast::QName& q : c.overlaps) {
@@ -260,22 +266,8 @@ void Analyzer::analyze_mode(const ast::CheckDecl& c, std::map<std::string, Loc>&
   out.id = c.id.str();
   out.loc = c.id.loc;
   out.text = c.text.value;
-  bool ok = true;
-  if (auto [it, fresh] = ids.emplace(out.id, c.id.loc); !fresh) {
-    diags_.error(c.id.loc, "duplicate id '" + out.id + "' (first declared at line " + std::to_string(it->second.line) + ")");
-    ok = false;
-  }
-  if (c.text.value.empty()) {
-    diags_.error(c.text.loc.valid() ? c.text.loc : c.id.loc, "mode '" + out.id + "' has an empty description");
-    ok = false;
-  }
-  for (const ast::Text& t : c.cites) out.cite += (out.cite.empty() ? "" : "; ") + t.value;
-  if (c.cites.empty()) {
-    diags_.error(c.id.loc, "mode '" + out.id + "' has no citation: add `cite \"SDM ...\"` naming the manual section");
-    ok = false;
-  }
-  // A mode is one predicate over one state: nothing else applies to it.
-  if (!c.scopes.empty()) diags_.error(c.scopes[0].loc, "mode '" + out.id + "' cannot have `scope`: modes are architectural"), ok = false;
+  // A mode is one predicate over one state: no scope, condition or overlaps.
+  bool ok = check_header(c, "mode", ids, out.cite, nullptr);
   if (!c.whens.empty()) diags_.error(c.whens[0]->loc, "mode '" + out.id + "' cannot have `when`: put the condition in its predicate"), ok = false;
   if (!c.overlaps.empty()) diags_.error(c.overlaps[0].loc, "mode '" + out.id + "' cannot have `overlaps`"), ok = false;
   for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
