@@ -201,17 +201,61 @@ int run_trace(const CheckArgs& a) {
   return code;
 }
 
+// What `check` does to each input, with or without --batch: the --set
+// values, the checks, and with --expect the comparison with the spec's state.
+// The spec model is loaded only when the C++ path cannot decide --expect.
+class InputChecker {
+ public:
+  InputChecker(const CheckArgs& a, const rt::StateInfo* expect, const readers::StateInput* before)
+      : a_(a), expect_(expect), before_(before) {
+    eo_.limits.timeout_ms = static_cast<unsigned>(a.timeout_s * 1000);
+  }
+
+  // False (with `exit` set) only when the spec model is needed and does not load.
+  bool check(readers::StateInput& in, report::CheckedInput& ci, int& exit) {
+    drop_foreign_defaults(in);
+    for (const std::string& kv : a_.sets) {
+      std::string err;
+      apply_set(kv, in, err);  // validated before the first input
+    }
+    ci.input = &in;
+    ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks), slots(), in, a_.only);
+    any_fail_ |= ci.run.fail > 0;
+    any_unknown_ |= ci.run.unknown > 0;
+    if (!expect_) return true;
+    if (!spec_ && !engine::expect_decidable(*expect_, slots(), in, before_)) {
+      exit = kOk;
+      spec_ = load_spec({}, exit);
+      if (!spec_) return false;
+    }
+    ci.expect = engine::expect_state(*expect_, slots(), in, before_, spec_ ? spec_->model.get() : nullptr, eo_,
+                                     &ci.expect_used_solver);
+    ci.expect_cite = expect_->cite;
+    any_fail_ |= ci.expect->outcome == smt::Outcome::Failed;
+    any_unknown_ |= ci.expect->outcome == smt::Outcome::Unknown;
+    return true;
+  }
+
+  int code() const { return any_fail_ ? kViolation : any_unknown_ ? kUnknown : kOk; }
+
+ private:
+  const CheckArgs& a_;
+  const rt::StateInfo* expect_;
+  const readers::StateInput* before_;
+  std::unique_ptr<front::LoadedSpec> spec_;
+  engine::ExpectOptions eo_;
+  bool any_fail_ = false, any_unknown_ = false;
+};
+
 // --batch: one line per input, printed as soon as it is checked. Inputs are
 // read, checked and dropped one file at a time, so memory stays that of the
 // largest file however many files there are.
 int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::StateInput* before) {
   readers::ReadOptions ro;
   ro.flavor = a.flavor;
-  std::unique_ptr<front::LoadedSpec> spec;  // only when the C++ path cannot decide --expect
-  engine::ExpectOptions eo;
-  eo.limits.timeout_ms = static_cast<unsigned>(a.timeout_s * 1000);
+  InputChecker checker(a, expect, before);
   report::BatchTotals totals;
-  bool any_fail = false, any_unknown = false, any_error = false;
+  bool any_error = false;
   for (const std::string& path : expand_inputs(a.inputs)) {
     auto r = read_one(path, a.format, ro);
     if (auto* e = std::get_if<readers::ReadError>(&r)) {
@@ -221,34 +265,14 @@ int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::St
       continue;
     }
     for (readers::StateInput& in : std::get<readers::Inputs>(r)) {
-      drop_foreign_defaults(in);
-      for (const std::string& kv : a.sets) {
-        std::string err;
-        apply_set(kv, in, err);  // validated before the first input
-      }
       report::CheckedInput ci;
-      ci.input = &in;
-      ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks), slots(), in, a.only);
-      any_fail |= ci.run.fail > 0;
-      any_unknown |= ci.run.unknown > 0;
-      if (expect) {
-        if (!spec && !engine::expect_decidable(*expect, slots(), in, before)) {
-          int ex = kOk;
-          spec = load_spec({}, ex);
-          if (!spec) return ex;
-        }
-        ci.expect = engine::expect_state(*expect, slots(), in, before, spec ? spec->model.get() : nullptr, eo,
-                                         &ci.expect_used_solver);
-        ci.expect_cite = expect->cite;
-        any_fail |= ci.expect->outcome == smt::Outcome::Failed;
-        any_unknown |= ci.expect->outcome == smt::Outcome::Unknown;
-      }
+      int exit = kOk;
+      if (!checker.check(in, ci, exit)) return exit;
       std::cout << (a.json ? report::batch_line_json(ci, slots(), totals) : report::batch_line_text(ci, totals));
     }
   }
   if (!a.json) std::cout << report::batch_totals_text(totals);
-  if (any_error) return kBadInput;
-  return any_fail ? kViolation : any_unknown ? kUnknown : kOk;
+  return any_error ? kBadInput : checker.code();
 }
 
 int run_check(const CheckArgs& a) {
@@ -339,44 +363,15 @@ int run_check(const CheckArgs& a) {
     for (const readers::ReadError& e : errors) std::cerr << e.format() << "\n";
     return kBadInput;
   }
-  std::vector<readers::StateInput*> inputs;
-  for (auto& in : owned) inputs.push_back(in.get());
-  for (readers::StateInput* in : inputs) {
-    drop_foreign_defaults(*in);
-    for (const std::string& kv : a.sets) {
-      std::string err;
-      apply_set(kv, *in, err);  // validated above
-    }
-  }
-
-  // The spec model is only needed when the C++ path cannot decide --expect.
-  std::unique_ptr<front::LoadedSpec> spec;
-  engine::ExpectOptions eo;
-  eo.limits.timeout_ms = static_cast<unsigned>(a.timeout_s * 1000);
-
+  InputChecker checker(a, expect, before.get());
   std::vector<report::CheckedInput> checked;
-  bool any_fail = false, any_unknown = false;
-  for (readers::StateInput* in : inputs) {
+  for (auto& in : owned) {
     report::CheckedInput ci;
-    ci.input = in;
-    ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks), slots(), *in, a.only);
-    any_fail |= ci.run.fail > 0;
-    any_unknown |= ci.run.unknown > 0;
-    if (expect) {
-      if (!spec && !engine::expect_decidable(*expect, slots(), *in, before.get())) {
-        int ex = kOk;
-        spec = load_spec({}, ex);
-        if (!spec) return ex;
-      }
-      ci.expect = engine::expect_state(*expect, slots(), *in, before.get(), spec ? spec->model.get() : nullptr, eo,
-                                       &ci.expect_used_solver);
-      ci.expect_cite = expect->cite;
-      any_fail |= ci.expect->outcome == smt::Outcome::Failed;
-      any_unknown |= ci.expect->outcome == smt::Outcome::Unknown;
-    }
+    int exit = kOk;
+    if (!checker.check(*in, ci, exit)) return exit;
     checked.push_back(std::move(ci));
   }
-  int code = any_fail ? kViolation : any_unknown ? kUnknown : kOk;
+  int code = checker.code();
   if (a.sarif) {
     std::cout << report::check_sarif(checked, slots());
   } else if (a.json) {
