@@ -10,6 +10,19 @@
 using namespace vcpuspec;
 using test::run_cli;
 
+namespace {
+
+// A PNG's IHDR width and height: big-endian at bytes 16..19 and 20..23.
+uint32_t png_be32(const std::string& b, size_t at) {
+  if (b.size() < at + 4) return 0;
+  return (uint32_t(uint8_t(b[at])) << 24) | (uint32_t(uint8_t(b[at + 1])) << 16) | (uint32_t(uint8_t(b[at + 2])) << 8) |
+         uint32_t(uint8_t(b[at + 3]));
+}
+uint32_t png_width(const std::string& b) { return png_be32(b, 16); }
+uint32_t png_height(const std::string& b) { return png_be32(b, 20); }
+
+}  // namespace
+
 TEST_CASE("golden: render DOT", "[golden][render]") {
   struct Golden {
     std::vector<std::string> args;
@@ -82,13 +95,9 @@ TEST_CASE("render: every kind as a valid PNG of a readable size", "[render]") {
     REQUIRE(b.size() > 24);
     CHECK(b.rfind("\x89PNG\r\n\x1a\n", 0) == 0);
     CHECK(b.substr(12, 4) == "IHDR");
-    auto be32 = [&](size_t at) {
-      return (uint32_t(uint8_t(b[at])) << 24) | (uint32_t(uint8_t(b[at + 1])) << 16) | (uint32_t(uint8_t(b[at + 2])) << 8) |
-             uint32_t(uint8_t(b[at + 3]));
-    };
-    CHECK(be32(16) > 300);   // width
-    CHECK(be32(20) > 300);   // height
-    CHECK(be32(16) < 20000);
+    CHECK(png_width(b) > 300);
+    CHECK(png_height(b) > 300);
+    CHECK(png_width(b) < 20000);
     CHECK(b.size() > 20000);
     CHECK(b.find("IEND") != std::string::npos);  // complete, not cut off
     std::filesystem::remove(png);
@@ -104,14 +113,10 @@ TEST_CASE("render modes: PNG and SVG, spec errors, usage", "[render][modes]") {
   CHECK(bytes.size() > 100000);
   REQUIRE(bytes.size() > 24);
   CHECK(bytes.rfind("\x89PNG\r\n\x1a\n", 0) == 0);
-  // IHDR: width and height, big-endian at bytes 16..23; a wide, readable picture.
-  auto be32 = [&](size_t at) {
-    return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) |
-           (uint32_t(uint8_t(bytes[at + 2])) << 8) | uint32_t(uint8_t(bytes[at + 3]));
-  };
+  // A wide, readable picture.
   CHECK(bytes.substr(12, 4) == "IHDR");
-  CHECK(be32(16) > 1500);
-  CHECK(be32(20) > 800);
+  CHECK(png_width(bytes) > 1500);
+  CHECK(png_height(bytes) > 800);
   auto s = run_cli({"render", "modes", "-o", svg});
   CHECK(s.exit_code == 0);
   std::string text = test::read_text(svg);
