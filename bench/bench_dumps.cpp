@@ -25,7 +25,7 @@ size_t read_and_check(const std::string& text, const std::string& format) {
   if (std::holds_alternative<readers::ReadError>(r)) return 0;
   size_t fails = 0;
   for (const readers::StateInput& in : std::get<readers::Inputs>(r))
-    fails += engine::run_checks({generated::kChecks, generated::kNumChecks}, slots(), in).fail;
+    fails += engine::run_checks({generated::kChecks, generated::kNumChecks}, {generated::kCheckGroups, generated::kNumCheckGroups}, slots(), in).fail;
   return fails;
 }
 

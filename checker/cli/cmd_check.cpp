@@ -219,7 +219,8 @@ class InputChecker {
       apply_set(kv, in, err);  // validated before the first input
     }
     ci.input = &in;
-    ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks), slots(), in, a_.only);
+    ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks),
+                                std::span(generated::kCheckGroups, generated::kNumCheckGroups), slots(), in, a_.only);
     any_fail_ |= ci.run.fail > 0;
     any_unknown_ |= ci.run.unknown > 0;
     if (!expect_) return true;

@@ -75,15 +75,40 @@ void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::S
 
 }  // namespace
 
+std::vector<rt::Verdict> applicable_verdicts(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups,
+                                             const rt::State& s, std::string_view flavor) {
+  std::vector<rt::Verdict> v(checks.size(), rt::Verdict::NotApplicable);
+  std::vector<bool> done(checks.size(), false);
+  for (const rt::CheckGroup& g : groups) {
+    if (!g.eval || !scope_applies(g.scope, flavor)) continue;
+    const rt::GroupVerdicts gv = g.eval(s);
+    for (unsigned k = 0; k < g.num_checks; ++k) {
+      if (g.checks[k] >= checks.size()) continue;
+      v[g.checks[k]] = gv.at(k);
+      done[g.checks[k]] = true;
+    }
+  }
+  for (size_t i = 0; i < checks.size(); ++i)
+    if (!done[i] && scope_applies(checks[i].scope, flavor)) v[i] = checks[i].eval(s);
+  return v;
+}
+
 CheckRun run_checks(std::span<const rt::CheckInfo> checks, readers::Slots slots, const readers::StateInput& in,
                     const std::vector<std::string>& only) {
+  return run_checks(checks, {}, slots, in, only);
+}
+
+CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups, readers::Slots slots,
+                    const readers::StateInput& in, const std::vector<std::string>& only) {
   CheckRun run;
-  for (const rt::CheckInfo& c : checks) {
+  const std::vector<rt::Verdict> verdicts = applicable_verdicts(checks, groups, in.state, in.flavor);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    const rt::CheckInfo& c = checks[i];
     if (!scope_applies(c.scope, in.flavor)) continue;
     if (!only.empty() && std::find(only.begin(), only.end(), c.id) == only.end()) continue;
     CheckResult r;
     r.info = &c;
-    r.verdict = c.eval(in.state);
+    r.verdict = verdicts[i];
     switch (r.verdict) {
       case rt::Verdict::Pass: ++run.pass; break;
       case rt::Verdict::NotApplicable: ++run.not_applicable; break;

@@ -38,6 +38,17 @@ struct CheckRun {
 // Whether a check of `scope` applies to an input of `flavor`.
 bool scope_applies(std::string_view scope, std::string_view flavor);
 
+// The verdict of each of `checks` whose scope applies to `flavor` (the
+// others: NotApplicable), a group at a time (rt::CheckGroup) where `groups`
+// cover it, else by its own eval.
+std::vector<rt::Verdict> applicable_verdicts(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups,
+                                             const rt::State& s, std::string_view flavor);
+
+// Every check of `checks` that applies to the input's flavor (and is in
+// `only`, unless empty). `groups`, when given, are the generated checker's
+// groups over `checks`: the same verdicts, faster.
+CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups, readers::Slots slots,
+                    const readers::StateInput& in, const std::vector<std::string>& only = {});
 CheckRun run_checks(std::span<const rt::CheckInfo> checks, readers::Slots slots, const readers::StateInput& in,
                     const std::vector<std::string>& only = {});
 

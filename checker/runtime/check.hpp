@@ -59,6 +59,38 @@ struct CheckInfo {
   void (*explain)(const State&, std::vector<Fact>&);
 };
 
+// The verdicts of a group's checks (at most 64), bit k for its k-th check:
+// a check in none of the masks passed. Masks instead of one Verdict per check
+// let the common case, nothing failed, cost one test.
+struct GroupVerdicts {
+  uint64_t fail = 0;
+  uint64_t not_applicable = 0;
+  uint64_t unknown = 0;
+
+  void add(unsigned k, Verdict v) {
+    const uint64_t bit = 1ULL << k;
+    if (v == Verdict::Fail) fail |= bit;
+    else if (v == Verdict::NotApplicable) not_applicable |= bit;
+    else if (v == Verdict::Unknown) unknown |= bit;
+  }
+  Verdict at(unsigned k) const {
+    if ((fail >> k) & 1) return Verdict::Fail;
+    if ((not_applicable >> k) & 1) return Verdict::NotApplicable;
+    if ((unknown >> k) & 1) return Verdict::Unknown;
+    return Verdict::Pass;
+  }
+};
+
+// The checks of one spec file and scope, evaluated together: when the state
+// has every slot they read, as one straight-line function (loads and
+// subterms shared across checks); otherwise check by check.
+struct CheckGroup {
+  const char* scope;       // arch | vmx | svm
+  const uint16_t* checks;  // indices into the check table, in spec order
+  uint16_t num_checks;     // 1..64
+  GroupVerdicts (*eval)(const State&);
+};
+
 // A rule about one write (`transition`): evaluated on the state before the
 // write (`old`) and the state after it, for a write that targets one of `on`.
 struct TransitionInfo {

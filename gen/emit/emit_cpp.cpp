@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -63,6 +64,12 @@ std::string identifier(const std::string& text) {
 }
 
 class Emitter {
+  // A CheckGroup: one unit's checks of one scope, at most 64.
+  struct Group {
+    std::string unit, scope, name;
+    std::vector<size_t> checks;  // indices into m_.checks
+  };
+
  public:
   Emitter(const ir::Model& m, std::string ns) : m_(m), ns_(std::move(ns)) {
     // C++ names from check ids (ARCH.CR0.HI -> ARCH_CR0_HI): stable when
@@ -232,11 +239,13 @@ class Emitter {
   }
 
   // A check's or write rule's code: its read list and, for a write rule, its
-  // `on` list in the tables (`tables`), its function declarations, and in its
-  // unit `u` when_/assert_ templates, eval_ (concrete fast path when every
-  // slot it reads is known) and explain_. A write rule (`old`) also reads the
+  // `on` list in the tables (`tables`), its function declarations, in its
+  // unit `u` when_/assert_ templates and eval_ (concrete fast path when every
+  // slot it reads is known), and in the cold unit `cold` explain_, which runs
+  // only on failures. A write rule (`old`) also reads the
   // state before the write.
-  void rule_code(std::ostringstream& tables, std::ostringstream& u, const std::string& n, const ir::Expr* when,
+  void rule_code(std::ostringstream& tables, std::ostringstream& u, std::ostringstream& cold, const std::string& n,
+                 const ir::Expr* when,
                  const ir::Expr& assertion, const std::vector<ir::SlotId>& reads, bool old,
                  const std::vector<ir::SlotId>* on = nullptr) {
     if (!reads.empty()) {
@@ -264,15 +273,70 @@ class Emitter {
       << (old ? "    const rt::Concrete d{&s, &old};\n" : "    const rt::Concrete d{&s};\n")
       << "    return rt::verdict(when_" << n << "(d), assert_" << n << "(d));\n  }\n"
       << "  const rt::Partial d{" << ptrs << "};\n  return rt::verdict(when_" << n << "(d), assert_" << n << "(d));\n}\n";
-    u << "void explain_" << n << "(" << states << ", std::vector<rt::Fact>& out) {\n"
-      << "  const rt::Partial d{" << ptrs << "};\n";
+    u << "\n";
+    cold << "void explain_" << n << "(" << states << ", std::vector<rt::Fact>& out) {\n"
+         << "  const rt::Partial d{" << ptrs << "};\n";
     std::ostringstream ex;
     explain(assertion, true, "", ex, 0);
-    u << "  const std::size_t before = out.size();\n" << ex.str() << fallback(assertion) << "}\n\n";
+    cold << "  const std::size_t before = out.size();\n" << ex.str() << fallback(assertion) << "}\n\n";
+  }
+
+  // A group's function: with every slot its checks read present, each
+  // check's when_/assert_ on plain values, its verdict a bit of the masks;
+  // otherwise each check's own eval_ (three-valued on what is missing).
+  void group_code(std::ostringstream& tables, std::ostringstream& u, const Group& g) {
+    const std::string& n = g.name;
+    const std::vector<size_t>& part = g.checks;
+    tables << "constexpr uint16_t kChecks_" << n << "[] = {";
+    for (size_t k = 0; k < part.size(); ++k) tables << (k ? ", " : "") << part[k];
+    tables << "};\n";
+    decls_ << "rt::GroupVerdicts " << n << "(const rt::State& s);\n";
+    std::vector<uint64_t> need((m_.slots.size() + 63) / 64, 0);
+    for (size_t i : part)
+      for (ir::SlotId r : m_.checks[i].reads) need[r / 64] |= 1ULL << (r % 64);
+    u << "// The " << part.size() << " checks above of scope " << cpp_comment(m_.checks[part[0]].scope)
+      << " (" << cpp_comment(m_.checks[part[0]].id) << " ...), together.\n"
+      << "rt::GroupVerdicts " << n << "(const rt::State& s) {\n  rt::GroupVerdicts r;\n"
+      << "  if (" << need_test(need, "s") << ") {\n    const rt::Concrete d{&s};\n";
+    for (size_t k = 0; k < part.size(); ++k) {
+      const std::string& f = fn_[part[k]];
+      u << "    {\n      const uint64_t w = when_" << f << "(d), ok = assert_" << f << "(d);\n"
+        << "      r.fail |= (w & ~ok & 1) << " << k << ";\n"
+        << "      r.not_applicable |= (~w & 1) << " << k << ";\n    }\n";
+    }
+    u << "    return r;\n  }\n";
+    for (size_t k = 0; k < part.size(); ++k) u << "  r.add(" << k << ", eval_" << fn_[part[k]] << "(s));\n";
+    u << "  return r;\n}\n\n";
+  }
+
+  // Each file's checks of one scope form groups of at most 64: the fast path.
+  void plan_groups(const std::vector<SourceFile>& files) {
+    std::vector<std::pair<std::string, std::string>> keys;  // (unit, scope), first-seen order
+    std::map<std::pair<std::string, std::string>, std::vector<size_t>> members;
+    for (size_t i = 0; i < m_.checks.size(); ++i) {
+      const ir::Check& chk = m_.checks[i];
+      if (chk.loc.file == 0 || chk.loc.file > files.size()) throw std::invalid_argument("emit_checker: check " + chk.id + " has no file");
+      std::pair<std::string, std::string> key{check_unit_file(files[chk.loc.file - 1].path), chk.scope};
+      if (!members.count(key)) keys.push_back(key);
+      members[key].push_back(i);
+    }
+    for (const auto& key : keys) {
+      const std::vector<size_t>& all = members[key];
+      std::string stem = key.first.substr(7, key.first.size() - 7 - 8);  // checks_<stem>.gen.cpp
+      for (size_t first = 0; first < all.size(); first += 64) {
+        Group g;
+        g.unit = key.first;
+        g.scope = key.second;
+        g.name = "group_" + stem + "_" + identifier(key.second) + (first ? "_" + std::to_string(first / 64) : "");
+        g.checks.assign(all.begin() + static_cast<long>(first), all.begin() + static_cast<long>(std::min(all.size(), first + 64)));
+        groups_.push_back(std::move(g));
+      }
+    }
   }
 
   GeneratedChecker run(const std::vector<SourceFile>& files) {
     GeneratedChecker out;
+    plan_groups(files);
     std::string sources;
     for (const SourceFile& f : files) sources += (sources.empty() ? "" : ", ") + f.path;
     std::string banner =
@@ -290,11 +354,13 @@ class Emitter {
       << "inline constexpr std::size_t kNumChecks = " << m_.checks.size() << ";\n"
       << "inline constexpr std::size_t kNumStates = " << m_.states.size() << ";\n"
       << "inline constexpr std::size_t kNumTransitions = " << m_.transitions.size() << ";\n"
+      << "inline constexpr std::size_t kNumCheckGroups = " << groups_.size() << ";\n"
       << "extern const char* const kSpecDigest;\n\n"
       << "extern const rt::SlotInfo kSlots[kNumSlots];\n"
       << "extern const rt::CheckInfo kChecks[kNumChecks];\n"
       << "extern const rt::StateInfo kStates[kNumStates];\n"
-      << "extern const rt::TransitionInfo kTransitions[kNumTransitions + 1];  // one past: never empty\n\n"
+      << "extern const rt::TransitionInfo kTransitions[kNumTransitions + 1];  // one past: never empty\n"
+      << "extern const rt::CheckGroup kCheckGroups[kNumCheckGroups + 1];  // the checks' fast path\n\n"
       << "struct SpecFile {\n  const char* path;\n  const char* text;\n};\n"
       << "extern const SpecFile kSpecFiles[];\nextern const std::size_t kNumSpecFiles;\n\n"
       << "}  // namespace " << ns_ << "\n";
@@ -306,26 +372,33 @@ class Emitter {
 
     // Each spec file's checks in a unit of their own (checks_<dir>_<file>.gen.cpp):
     // an edit to one file's predicates recompiles that unit and the tables.
+    // Its explanations and expected states, cold code, go to
+    // explain_<dir>_<file>.gen.cpp, which the build compiles for size.
+    struct Unit {
+      std::ostringstream hot, cold;
+    };
     std::vector<std::string> unit_of_file;
     for (const SourceFile& f : files) unit_of_file.push_back(check_unit_file(f.path));
-    std::map<std::string, std::ostringstream> units;
+    std::map<std::string, Unit> units;
     for (const std::string& u : unit_of_file) units[u];
-    auto unit_for = [&](const Loc& loc, const std::string& what) -> std::ostringstream& {
+    auto unit_for = [&](const Loc& loc, const std::string& what) -> Unit& {
       if (loc.file == 0 || loc.file > files.size()) throw std::invalid_argument("emit_checker: " + what + " has no file");
       return units[unit_of_file[loc.file - 1]];
     };
     for (size_t i = 0; i < m_.checks.size(); ++i) {
       const ir::Check& chk = m_.checks[i];
       std::string n = fn_[i];
-      std::ostringstream& u = unit_for(chk.loc, "check " + chk.id);
-      u << "// " << cpp_comment(chk.id) << ": " << cpp_comment(pr(*chk.assertion)) << "\n";
-      rule_code(c, u, n, chk.when.get(), *chk.assertion, chk.reads, false);
+      Unit& u = unit_for(chk.loc, "check " + chk.id);
+      u.hot << "// " << cpp_comment(chk.id) << ": " << cpp_comment(pr(*chk.assertion)) << "\n";
+      u.cold << "// " << cpp_comment(chk.id) << "\n";
+      rule_code(c, u.hot, u.cold, n, chk.when.get(), *chk.assertion, chk.reads, false);
     }
+    for (const Group& g : groups_) group_code(c, units[g.unit].hot, g);
     // The RESET/INIT states and the write rules go to their files' units too.
     for (size_t i = 0; i < m_.states.size(); ++i) {
       const ir::StateDef& st = m_.states[i];
       std::string n = identifier(st.name);
-      std::ostringstream& u = unit_for(st.loc, "state " + st.name);
+      std::ostringstream& u = unit_for(st.loc, "state " + st.name).cold;
       decls_ << "void expected_" << n << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out);\n";
       u << "// state " << cpp_comment(st.name) << "\n"
         << "void expected_" << n << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out) {\n"
@@ -347,16 +420,23 @@ class Emitter {
     for (size_t i = 0; i < m_.transitions.size(); ++i) {
       const ir::Transition& t = m_.transitions[i];
       std::string n = "T_" + tfn_[i];
-      std::ostringstream& u = unit_for(t.loc, "transition " + t.id);
-      u << "// transition " << cpp_comment(t.id) << ": " << cpp_comment(pr(*t.assertion)) << "\n";
-      rule_code(c, u, n, t.when.get(), *t.assertion, t.reads, true, &t.on);
+      Unit& u = unit_for(t.loc, "transition " + t.id);
+      u.hot << "// transition " << cpp_comment(t.id) << ": " << cpp_comment(pr(*t.assertion)) << "\n";
+      u.cold << "// transition " << cpp_comment(t.id) << "\n";
+      rule_code(c, u.hot, u.cold, n, t.when.get(), *t.assertion, t.reads, true, &t.on);
     }
     out.decls = header_banner + "// The checks' functions, one unit per spec file; the tables in checker.gen.cpp point at them.\n"
                 "#pragma once\n#include <vector>\n\n#include \"checker.gen.hpp\"\n\nnamespace " + ns_ +
                 "::checks {\n\n" + decls_.str() + "\n}  // namespace " + ns_ + "::checks\n";
-    for (auto& [name, text] : units)
-      out.units.emplace_back(name, header_banner + "#include \"checks.gen.hpp\"\n\n#include <string>\n#include <vector>\n\nnamespace " +
-                                       ns_ + "::checks {\n\n" + text.str() + "}  // namespace " + ns_ + "::checks\n");
+    auto unit_text = [&](const std::string& body) {
+      return header_banner + "#include \"checks.gen.hpp\"\n\n#include <string>\n#include <vector>\n\nnamespace " + ns_ +
+             "::checks {\n\n" + body + "}  // namespace " + ns_ + "::checks\n";
+    };
+    for (auto& [name, text] : units) {
+      out.units.emplace_back(name, unit_text(text.hot.str()));
+      out.units.emplace_back("explain_" + name.substr(7), unit_text(text.cold.str()));
+    }
+    std::sort(out.units.begin(), out.units.end());
     in_transition_ = false;
     c << "}  // namespace\n\n";
 
@@ -400,6 +480,11 @@ class Emitter {
         << ", checks::explain_" << fn_[i] << "},\n";
     }
     c << "};\n\n";
+
+    c << "const rt::CheckGroup kCheckGroups[kNumCheckGroups + 1] = {\n";
+    for (const Group& g : groups_)
+      c << "  {" << cpp_string(g.scope) << ", kChecks_" << g.name << ", " << g.checks.size() << ", checks::" << g.name << "},\n";
+    c << "  {\"\", nullptr, 0, nullptr},\n};\n\n";
 
     c << "const rt::TransitionInfo kTransitions[kNumTransitions + 1] = {\n";
     in_transition_ = true;
@@ -456,6 +541,7 @@ class Emitter {
   std::vector<std::string> fn_;   // per check: the name of its functions
   std::vector<std::string> tfn_;  // per transition
   std::ostringstream decls_;      // checks.gen.hpp: every function a table points at
+  std::vector<Group> groups_;     // kCheckGroups, in order
   bool in_transition_ = false;
 };
 

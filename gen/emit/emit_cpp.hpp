@@ -16,8 +16,9 @@ struct GeneratedChecker {
   std::string source;  // checker.gen.cpp
   std::string specs;   // spec_sources.gen.cpp: the spec text, embedded
   std::string decls;   // checks.gen.hpp: the check functions the tables point at
-  // checks_<dir>_<file>.gen.cpp, one per spec file (empty of checks or not):
-  // (file name, text), sorted by file name.
+  // checks_<dir>_<file>.gen.cpp (evaluation) and explain_<dir>_<file>.gen.cpp
+  // (explanations, expected states), two per spec file, empty of checks or
+  // not: (file name, text), sorted by file name.
   std::vector<std::pair<std::string, std::string>> units;
 };
 

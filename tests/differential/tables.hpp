@@ -15,10 +15,13 @@ struct Tables {
   std::span<const rt::SlotInfo> slots;
   std::span<const rt::CheckInfo> checks;
   std::span<const rt::StateInfo> states;
+  std::span<const rt::CheckGroup> groups;  // the fast path over `checks`
   const ir::Model* model = nullptr;
 };
 
 Tables x86_tables();
+// Throws unless every check is in exactly one group of its scope.
+void check_groups(const Tables& t);
 Tables ops_tables();
 
 }  // namespace vcpuspec::test

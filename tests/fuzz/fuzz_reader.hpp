@@ -33,7 +33,7 @@ inline int read_dump(const uint8_t* data, size_t size, const char* format, const
     for (size_t i = 0; i < slots.size(); ++i)
       if (in.state.has(i) != (in.origin[i] != readers::Origin::Missing)) std::abort();
     if (in.flavor != "arch" && in.flavor != "vmx" && in.flavor != "svm") std::abort();
-    engine::CheckRun run = engine::run_checks({generated::kChecks, generated::kNumChecks}, slots, in);
+    engine::CheckRun run = engine::run_checks({generated::kChecks, generated::kNumChecks}, {generated::kCheckGroups, generated::kNumCheckGroups}, slots, in);
     if (run.pass + run.fail + run.unknown + run.not_applicable != run.results.size()) std::abort();
     for (const auto& c : run.results)
       if (c.verdict == rt::Verdict::Fail && c.facts.empty()) std::abort();

@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   readers::StateInput in = std::get<readers::StateInput>(std::move(r));
   readers::apply_defaults(slots, in);
-  engine::CheckRun run = engine::run_checks({generated::kChecks, generated::kNumChecks}, slots, in);
+  engine::CheckRun run = engine::run_checks({generated::kChecks, generated::kNumChecks}, {generated::kCheckGroups, generated::kNumCheckGroups}, slots, in);
   if (run.pass + run.fail + run.unknown + run.not_applicable != run.results.size()) std::abort();
   for (const auto& r : run.results)  // a failure always says which field and why
     if (r.verdict == rt::Verdict::Fail && r.facts.empty()) std::abort();
