@@ -33,7 +33,7 @@ void BM_QemuDump_ReadAndCheck(benchmark::State& st) {
   const auto& d = corpus().qemu_dumps;
   size_t i = 0, fails = 0, bytes = 0;
   for (auto _ : st) {
-    const std::string& t = d[i++ % d.size()];
+    const std::string& t = d[cycle(i, d.size())];
     bytes += t.size();
     fails += read_and_check(t, "qemu");
   }
@@ -47,7 +47,7 @@ BENCHMARK(BM_QemuDump_ReadAndCheck);
 void BM_AnyDump_DetectReadAndCheck(benchmark::State& st) {
   const auto& d = corpus().all_dumps;
   size_t i = 0, fails = 0;
-  for (auto _ : st) fails += read_and_check(d[i++ % d.size()], "auto");
+  for (auto _ : st) fails += read_and_check(d[cycle(i, d.size())], "auto");
   benchmark::DoNotOptimize(fails);
   st.SetItemsProcessed(static_cast<int64_t>(st.iterations()));
 }

@@ -19,6 +19,14 @@ struct Corpus {
 
 const Corpus& corpus();
 
+// The index to use now, stepping `i` round 0..n-1 (no division: the loops
+// measured are tens of nanoseconds).
+inline size_t cycle(size_t& i, size_t n) {
+  const size_t now = i;
+  i = now + 1 == n ? 0 : now + 1;
+  return now;
+}
+
 readers::Slots slots();
 std::string source_dir();
 

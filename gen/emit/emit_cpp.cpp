@@ -91,10 +91,22 @@ class Emitter {
   std::string pr(const ir::Expr& e) const { return in_transition_ ? ir::print_transition(m_, e) : ir::print(m_, e); }
 
   // An expression over domain object `d`: the same text serves both domains.
+  // With `lazy_` (concrete values only, a group's code) the logical
+  // operators and ?: are C++'s own, so what a check need not read it skips.
   std::string expr(const ir::Expr& e) {
     using ir::Op;
     auto a = [&](size_t i) { return expr(*e.args[i]); };
     auto w = [](unsigned x) { return std::to_string(x); };
+    if (lazy_) {
+      switch (e.op) {
+        case Op::LNot: return "uint64_t(!" + a(0) + ")";
+        case Op::LAnd: return "uint64_t(" + a(0) + " && " + a(1) + ")";
+        case Op::LOr: return "uint64_t(" + a(0) + " || " + a(1) + ")";
+        case Op::Implies: return "uint64_t(!" + a(0) + " || " + a(1) + ")";
+        case Op::Ite: return "(" + a(0) + " ? " + a(1) + " : " + a(2) + ")";
+        default: break;
+      }
+    }
     switch (e.op) {
       case Op::Const: return "d.k(" + hex(e.value) + ", " + w(e.width) + ")";
       case Op::Var:
@@ -282,8 +294,9 @@ class Emitter {
   }
 
   // A group's function: with every slot its checks read present, each
-  // check's when_/assert_ on plain values, its verdict a bit of the masks;
-  // otherwise each check's own eval_ (three-valued on what is missing).
+  // check's condition and assertion on plain values, evaluated lazily, its
+  // verdict a bit of the masks; otherwise each check's own eval_
+  // (three-valued on what is missing).
   void group_code(std::ostringstream& tables, std::ostringstream& u, const Group& g) {
     const std::string& n = g.name;
     const std::vector<size_t>& part = g.checks;
@@ -298,12 +311,17 @@ class Emitter {
       << " (" << cpp_comment(m_.checks[part[0]].id) << " ...), together.\n"
       << "rt::GroupVerdicts " << n << "(const rt::State& s) {\n  rt::GroupVerdicts r;\n"
       << "  if (" << need_test(need, "s") << ") {\n    const rt::Concrete d{&s};\n";
+    lazy_ = true;
     for (size_t k = 0; k < part.size(); ++k) {
-      const std::string& f = fn_[part[k]];
-      u << "    {\n      const uint64_t w = when_" << f << "(d), ok = assert_" << f << "(d);\n"
-        << "      r.fail |= (w & ~ok & 1) << " << k << ";\n"
-        << "      r.not_applicable |= (~w & 1) << " << k << ";\n    }\n";
+      const ir::Check& chk = m_.checks[part[k]];
+      u << "    // " << cpp_comment(chk.id) << "\n";
+      if (chk.when)
+        u << "    if (!" << expr(*chk.when) << ") r.not_applicable |= 1ULL << " << k << ";\n    else ";
+      else
+        u << "    ";
+      u << "if (!" << expr(*chk.assertion) << ") r.fail |= 1ULL << " << k << ";\n";
     }
+    lazy_ = false;
     u << "    return r;\n  }\n";
     for (size_t k = 0; k < part.size(); ++k) u << "  r.add(" << k << ", eval_" << fn_[part[k]] << "(s));\n";
     u << "  return r;\n}\n\n";
@@ -543,6 +561,7 @@ class Emitter {
   std::ostringstream decls_;      // checks.gen.hpp: every function a table points at
   std::vector<Group> groups_;     // kCheckGroups, in order
   bool in_transition_ = false;
+  bool lazy_ = false;  // expr(): C++ &&, ||, ?: (a group's concrete code)
 };
 
 }  // namespace
