@@ -138,6 +138,7 @@ bool starts_with_fold(std::string_view s, std::string_view p) {
 
 std::vector<Line> clean_lines(std::string_view input, Cleaned& what) {
   std::vector<Line> lines;
+  lines.reserve(static_cast<size_t>(std::count(input.begin(), input.end(), '\n')) + 1);
   uint32_t no = 0;
   size_t pos = 0;
   while (pos <= input.size()) {

@@ -8,8 +8,8 @@
 // activity and interruptibility state. Values QEMU prints cast to 32 bits
 // (the 32-bit layout of qemu-system-x86_64, and CR4 always) have their upper
 // half inferred as 0, and the report says so.
+#include <iterator>
 #include <optional>
-#include <set>
 
 #include "runtime/check.hpp"
 #include "readers/dumps.hpp"
@@ -40,6 +40,9 @@ constexpr GprLine kGprLines[] = {
     {{"EAX=", "EBX=", "ECX=", "EDX="}, {"RAX", "RBX", "RCX", "RDX"}, false},
     {{"ESI=", "EDI=", "EBP=", "ESP="}, {"RSI", "RDI", "RBP", "RSP"}, false},
 };
+
+// The lines cpu_dump_state always prints: one missing means the dump was cut short.
+constexpr std::string_view kExpectedLines[] = {"EIP=", "RIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="};
 
 // The key a segment line starts with: "ES =", "LDT=", "TR =" (kSegNames order).
 constexpr std::string_view kSegKeys[] = {"ES =", "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR ="};
@@ -130,7 +133,7 @@ class QemuReader {
     cur_->format = "qemu";
     w_.emplace(slots_, *cur_);
     printed32_.clear();
-    seen_.clear();
+    seen_ = 0;
     lma_layout_ = false;
     target64_ = false;
     target_known_ = false;
@@ -150,6 +153,8 @@ class QemuReader {
 
   void line(const Line& l) {
     const std::string& t = l.text;
+    // Most lines of a log are not records: one table walk rejects them.
+    if (!starts_record(t)) return;
     if (text::starts_with(t, "CPU#")) {
       open_block(text::trim(t));
       return;
@@ -166,10 +171,9 @@ class QemuReader {
         gprs(l, g);
         return;
       }
-    if (!starts_record(t)) return;  // interleaved log lines, prompts, the FPU state
-    ensure_block();
-    for (const char* k : {"RIP=", "EIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="})
-      if (text::starts_with(t, k)) seen_.insert(k);
+    ensure_block();  // interleaved log lines and prompts are gone; the FPU state is ignored below
+    for (size_t k = 0; k < std::size(kExpectedLines); ++k)
+      if (text::starts_with(t, kExpectedLines[k])) seen_ |= 1u << k;
     Scanner sc(l);
     if (text::starts_with(t, "RIP=") || text::starts_with(t, "EIP=")) {
       bool wide = t[0] == 'R';
@@ -410,9 +414,9 @@ class QemuReader {
     SlotWriter& w = *w_;
     // cpu_dump_state prints these lines in this order; a dump without some was cut short.
     std::string absent;
-    for (const char* k : {"RIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="}) {
-      bool seen = seen_.count(k) || (std::string_view(k) == "RIP=" && seen_.count("EIP="));
-      if (!seen) absent += (absent.empty() ? "" : ", ") + std::string(k == std::string_view("RIP=") ? "RIP=/EIP=" : k);
+    for (size_t k = 1; k < std::size(kExpectedLines); ++k) {  // RIP= (1) stands for EIP= (0) too
+      bool seen = (seen_ >> k) & 1 || (k == 1 && (seen_ & 1));
+      if (!seen) absent += (absent.empty() ? "" : ", ") + std::string(k == 1 ? "RIP=/EIP=" : kExpectedLines[k]);
     }
     if (!absent.empty()) w.note(0, "the dump has no " + absent + " line: cut short, so those fields stay missing");
     // qemu-system-i386 prints DR0 with 8 digits: its registers are 32-bit and
@@ -486,7 +490,7 @@ class QemuReader {
   std::optional<SlotWriter> w_;
   std::optional<Header> pending_;
   std::vector<Printed32> printed32_;
-  std::set<std::string> seen_;  // record lines seen in this block
+  unsigned seen_ = 0;  // bit k: a kExpectedLines[k] line was in this block
   bool target64_ = false, target_known_ = false, has_gprs_ = false, any_ = false, seen_internal_ = false;
   bool lma_layout_ = false;
 };
