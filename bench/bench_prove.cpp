@@ -19,7 +19,7 @@ namespace {
 // A flow of `steps` statements that thread a value through two registers and
 // a hypervisor variable, and a property about its end: every step is one more
 // SSA term and one more assignment for Z3 to see through.
-std::string synthetic_flow(int steps) {
+std::string synthetic_flow(int steps, bool holds) {
   std::string n = std::to_string(steps);
   std::string s = "var bench.acc" + n + " : 64 = 0 \"synthetic accumulator\";\n";
   s += "flow bench.len" + n + "(init : bool) \"synthetic flow of " + n + " steps\" cite \"bench\" scope vmx kernel \"bench\" {\n";
@@ -33,7 +33,9 @@ std::string synthetic_flow(int steps) {
   s += "}\n";
   // Each RBX step adds or subtracts one: bit 0 flips once per such step. True
   // on every path, so Z3 proves it (no counterexample to minimise).
-  int flips = steps / 3;
+  // With `holds` false the parity is wrong: every run fails, and the time
+  // includes finding and minimising a counterexample.
+  int flips = steps / 3 + (holds ? 0 : 1);
   s += "property BENCH.LEN" + n + " \"after the synthetic flow of " + n +
        " steps RBX bit 0 has flipped once per RBX step\" cite \"bench\" scope vmx\n"
        "  finally RBX[0] == (start.RBX[0] ^ " + std::to_string(flips % 2) + ");\n";
@@ -45,30 +47,38 @@ struct Synthetic {
   std::string flow, property;
 };
 
-const Synthetic& synthetic(int steps) {
-  static std::map<int, Synthetic> cache;
-  auto it = cache.find(steps);
+const Synthetic& synthetic(int steps, bool holds) {
+  static std::map<std::pair<int, bool>, Synthetic> cache;
+  auto it = cache.find({steps, holds});
   if (it != cache.end()) return it->second;
   std::vector<SourceFile> files = builtin::spec_files();
-  files.push_back(SourceFile{"bench/synthetic.vspec", synthetic_flow(steps)});
+  files.push_back(SourceFile{"bench/synthetic.vspec", synthetic_flow(steps, holds)});
   Synthetic s{front::load_spec_sources(files), "bench.len" + std::to_string(steps), "BENCH.LEN" + std::to_string(steps)};
   if (!s.spec->model) throw std::runtime_error("the synthetic flow spec does not load");
-  return cache.emplace(steps, std::move(s)).first->second;
+  return cache.emplace(std::make_pair(steps, holds), std::move(s)).first->second;
 }
 
-void BM_Prove_FlowLength(benchmark::State& st) {
-  const Synthetic& s = synthetic(static_cast<int>(st.range(0)));
+void prove_synthetic(benchmark::State& st, bool holds) {
+  const Synthetic& s = synthetic(static_cast<int>(st.range(0)), holds);
   smt::FlowProveOptions o;
   o.flows = {s.flow};
   o.properties = {s.property};
+  const smt::Outcome want = holds ? smt::Outcome::Proved : smt::Outcome::Failed;
   for (auto _ : st) {
     auto obs = smt::prove_flows(*s.spec->model, o);
-    if (obs.size() != 1 || obs[0].outcome == smt::Outcome::Unknown) st.SkipWithError("the synthetic query did not decide");
+    if (obs.size() != 1 || obs[0].outcome != want) st.SkipWithError("the synthetic query did not decide as built");
     benchmark::DoNotOptimize(obs);
   }
   st.counters["steps"] = static_cast<double>(st.range(0));
 }
+
+void BM_Prove_FlowLength(benchmark::State& st) { prove_synthetic(st, true); }
 BENCHMARK(BM_Prove_FlowLength)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The same flows with the property false: a counterexample found, minimised
+// and replayed through the interpreter.
+void BM_Prove_FlowLengthFailing(benchmark::State& st) { prove_synthetic(st, false); }
+BENCHMARK(BM_Prove_FlowLengthFailing)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // The state obligations (RESET, INIT(prev), idempotence) as one query set.
 void BM_Prove_States(benchmark::State& st) {
