@@ -211,8 +211,9 @@ void join_wrapped(std::vector<Line>& lines, const LinePred& starts_record, const
   out.reserve(lines.size());
   std::string joined;
   for (Line& l : lines) {
-    bool glue = !out.empty() && !trim(l.text).empty() && !starts_record(l.text) && starts_record(out.back().text) &&
-                !complete(out.back().text);
+    // Cheapest tests first: this runs on every line of every dump.
+    bool glue = !out.empty() && l.text.find_first_not_of(" \t\r\f\v") != std::string::npos && !starts_record(l.text) &&
+                starts_record(out.back().text) && !complete(out.back().text);
     if (glue) {
       Line& prev = out.back();
       std::string cont = trim(l.text);
