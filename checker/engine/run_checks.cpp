@@ -37,9 +37,10 @@ namespace {
 // Whose problem a failure is. The spec decides, not a table: the check is
 // re-run with unrestricted guest on; failing that, a check that reads
 // configuration blames the configuration, one that reads only state the state.
-void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::StateInput& in, CheckResult& r) {
-  long ug = readers::find_slot(slots, "secondary.unrestricted_guest");
-  long ept = readers::find_slot(slots, "secondary.enable_ept");
+// `ug`, `ept`: the slots of secondary.unrestricted_guest and
+// secondary.enable_ept (-1: the spec has none), looked up once per input.
+void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::StateInput& in, long ug, long ept,
+                  CheckResult& r) {
   if (ug >= 0 && in.flavor == "vmx" && !(in.state.has(static_cast<size_t>(ug)) && in.state.get(static_cast<size_t>(ug)))) {
     rt::State with_ug = in.state;
     with_ug.set(static_cast<size_t>(ug), 1);
@@ -117,6 +118,7 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
                     const readers::StateInput& in, const std::vector<std::string>& only) {
   CheckRun run;
   const std::vector<rt::Verdict> verdicts = applicable_verdicts(checks, groups, in.state, in.flavor);
+  long ug = -2, ept = -2;  // looked up at the first failure
   run.results.reserve(checks.size());
   for (size_t i = 0; i < checks.size(); ++i) {
     const rt::CheckInfo& c = checks[i];
@@ -131,10 +133,15 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
       case rt::Verdict::Fail:
         ++run.fail;
         c.explain(in.state, r.facts);
-        assign_blame(c, slots, in, r);
+        if (ug == -2) {
+          ug = readers::find_slot(slots, "secondary.unrestricted_guest");
+          ept = readers::find_slot(slots, "secondary.enable_ept");
+        }
+        assign_blame(c, slots, in, ug, ept, r);
         break;
       case rt::Verdict::Unknown:
         ++run.unknown;
+        r.missing.reserve(c.num_reads);
         for (uint16_t i = 0; i < c.num_reads; ++i)
           if (!in.state.has(c.reads[i])) r.missing.push_back(slots[c.reads[i]].name);
         break;

@@ -72,8 +72,15 @@ class Scanner {
 
 std::string lower(std::string_view s);
 std::string trim(std::string_view s);
-// Inline: with a literal prefix the compiler knows its length (readers call it per key per line).
-inline bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+// Inline, and a loop rather than memcmp: readers call it per key per line,
+// keys are a few characters and most differ in the first (memcmp calls were
+// a seventh of a QEMU dump's read time).
+inline bool starts_with(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (s[i] != prefix[i]) return false;
+  return true;
+}
 bool starts_with_fold(std::string_view s, std::string_view prefix);
 
 }  // namespace vcpuspec::readers::text

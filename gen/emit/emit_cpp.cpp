@@ -1,8 +1,8 @@
 #include "emit/emit_cpp.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -391,7 +391,7 @@ class Emitter {
     // Each spec file's checks in a unit of their own (checks_<dir>_<file>.gen.cpp):
     // an edit to one file's predicates recompiles that unit and the tables.
     // Its explanations and expected states, cold code, go to
-    // explain_<dir>_<file>.gen.cpp, which the build compiles for size.
+    // explain_<dir>_<file>.gen.cpp, which the build compiles without optimisation.
     struct Unit {
       std::ostringstream hot, cold;
     };
@@ -443,7 +443,7 @@ class Emitter {
       u.cold << "// transition " << cpp_comment(t.id) << "\n";
       rule_code(c, u.hot, u.cold, n, t.when.get(), *t.assertion, t.reads, true, &t.on);
     }
-    out.decls = header_banner + "// The checks' functions, one unit per spec file; the tables in checker.gen.cpp point at them.\n"
+    out.decls = header_banner + "// The checks' functions, two units per spec file; the tables in checker.gen.cpp point at them.\n"
                 "#pragma once\n#include <vector>\n\n#include \"checker.gen.hpp\"\n\nnamespace " + ns_ +
                 "::checks {\n\n" + decls_.str() + "\n}  // namespace " + ns_ + "::checks\n";
     auto unit_text = [&](const std::string& body) {
