@@ -27,7 +27,9 @@ struct CheckResult {
   std::string config_read;     // for Blame::Configuration: the controls/features/params the check reads
   rt::Verdict verdict = rt::Verdict::Unknown;
   std::vector<rt::Fact> facts;        // for Fail
-  std::vector<std::string> missing;   // for Unknown: the fields the check reads that the input lacks
+  // For Unknown: the fields the check reads that the input lacks (the slot
+  // table's names: static, so no copies per unknown check).
+  std::vector<const char*> missing;
 };
 
 struct CheckRun {

@@ -95,8 +95,8 @@ std::string check_sarif(const std::vector<CheckedInput>& inputs, readers::Slots 
         res["kind"] = "open";
         res["level"] = "none";
         std::string miss;
-        for (const std::string& m : r.missing) {
-          miss += (miss.empty() ? "" : ", ") + m;
+        for (const char* m : r.missing) {
+          miss += std::string(miss.empty() ? "" : ", ") + m;
           fields.push_back(ordered_json{{"fullyQualifiedName", m}, {"kind", "variable"}});
         }
         msg += ". Unknown: not decidable without " + miss;
