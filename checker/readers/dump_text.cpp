@@ -98,7 +98,7 @@ size_t syslog_prefix(std::string_view s) {
 
 // "(XEN) ", "(XEN) [2018-04-26 10:00:00.123] ".
 size_t xen_prefix(std::string_view s) {
-  if (s.substr(0, 5) != "(XEN)") return 0;
+  if (s.empty() || s[0] != '(' || s.substr(0, 5) != "(XEN)") return 0;
   size_t i = skip_blanks(s, 5);
   if (i < s.size() && s[i] == '[') {
     size_t close = s.find(']', i);
@@ -109,6 +109,7 @@ size_t xen_prefix(std::string_view s) {
 
 // Kernel module prefixes of pr_err() in KVM: "kvm_intel: ", "kvm_amd: ".
 size_t module_prefix(std::string_view s) {
+  if (s.empty() || s[0] != 'k') return 0;  // runs on every line: most start otherwise
   for (std::string_view p : {"kvm_intel: ", "kvm_amd: ", "kvm-intel: ", "kvm-amd: "})
     if (s.substr(0, p.size()) == p) return skip_blanks(s, p.size());
   return 0;
