@@ -75,12 +75,8 @@ void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::S
   if (named.size() > 4) r.config_read += ", ...";
 }
 
-}  // namespace
-
-namespace {
-
 // scope_applies() for the tables' C strings, without measuring them first
-// (strlen was a tenth of a batch run's time).
+// (strlen was about a tenth of a dump batch's time).
 bool applies(const char* scope, std::string_view flavor) {
   if (scope[0] == 'a' && std::strcmp(scope, "arch") == 0) return true;
   size_t i = 0;
