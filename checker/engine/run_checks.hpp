@@ -37,8 +37,8 @@ struct CheckRun {
   size_t pass = 0, fail = 0, unknown = 0, not_applicable = 0;
 };
 
-// Whether a check of `scope` applies to an input of `flavor`.
-bool scope_applies(std::string_view scope, std::string_view flavor);
+// Whether a check of `scope` (a table's "arch", "vmx" or "svm") applies to an input of `flavor`.
+bool scope_applies(const char* scope, std::string_view flavor);
 
 // The verdict of each of `checks` whose scope applies to `flavor` (the
 // others: NotApplicable), a group at a time (rt::CheckGroup) where `groups`
