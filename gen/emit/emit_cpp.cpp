@@ -63,10 +63,25 @@ std::string identifier(const std::string& text) {
   return n;
 }
 
+// Mirrors checker/CMakeLists.txt: <parent dir>_<file name without its last
+// extension>, as an identifier; the units are checks_<stem> and explain_<stem>.
+std::string unit_stem(const std::string& spec_path) {
+  std::string path = spec_path;
+  size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
+  size_t dot = name.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
+  size_t dslash = dir.find_last_of('/');
+  std::string parent = dslash == std::string::npos ? dir : dir.substr(dslash + 1);
+  return identifier(parent + "_" + name);
+}
+
+
 class Emitter {
   // A CheckGroup: one unit's checks of one scope, at most 64.
   struct Group {
-    std::string unit, scope, name;
+    std::string unit, scope, name;  // unit: the stem of its file's units
     std::vector<size_t> checks;  // indices into m_.checks
   };
 
@@ -180,6 +195,12 @@ class Emitter {
     o << pad << "}\n";
   }
 
+  // Sets the bits of `reads` in `need`, a bitmap over the slots (need_test's argument).
+  void add_reads(std::vector<uint64_t>& need, const std::vector<ir::SlotId>& reads) const {
+    need.resize((m_.slots.size() + 63) / 64, 0);
+    for (ir::SlotId r : reads) need[r / 64] |= 1ULL << (r % 64);
+  }
+
   // Whether `state` holds every slot of `need`, tested only on the words that
   // have one (the fast path's guard runs once per check per state).
   static std::string need_test(const std::vector<uint64_t>& need, const std::string& state) {
@@ -274,8 +295,8 @@ class Emitter {
     const std::string ptrs = old ? "&s, &old" : "&s";
     decls_ << "rt::Verdict eval_" << n << "(" << states << ");\n"
            << "void explain_" << n << "(" << states << ", std::vector<rt::Fact>& out);\n";
-    std::vector<uint64_t> need((m_.slots.size() + 63) / 64, 0);
-    for (ir::SlotId r : reads) need[r / 64] |= 1ULL << (r % 64);
+    std::vector<uint64_t> need;
+    add_reads(need, reads);
     u << "namespace {\ntemplate <class D>\nauto when_" << n << "(const D& d) {\n  return "
       << (when ? expr(*when) : "d.k(1, 1)") << ";\n}\n";
     u << "template <class D>\nauto assert_" << n << "(const D& d) {\n  return " << expr(assertion)
@@ -304,9 +325,8 @@ class Emitter {
     for (size_t k = 0; k < part.size(); ++k) tables << (k ? ", " : "") << part[k];
     tables << "};\n";
     decls_ << "rt::GroupVerdicts " << n << "(const rt::State& s);\n";
-    std::vector<uint64_t> need((m_.slots.size() + 63) / 64, 0);
-    for (size_t i : part)
-      for (ir::SlotId r : m_.checks[i].reads) need[r / 64] |= 1ULL << (r % 64);
+    std::vector<uint64_t> need;
+    for (size_t i : part) add_reads(need, m_.checks[i].reads);
     u << "// The " << part.size() << " checks above of scope " << cpp_comment(m_.checks[part[0]].scope)
       << " (" << cpp_comment(m_.checks[part[0]].id) << " ...), together.\n"
       << "rt::GroupVerdicts " << n << "(const rt::State& s) {\n  rt::GroupVerdicts r;\n"
@@ -327,25 +347,29 @@ class Emitter {
     u << "  return r;\n}\n\n";
   }
 
+  // The unit stem of the file a declaration comes from.
+  const std::string& stem_of(const Loc& loc, const std::string& what) const {
+    if (loc.file == 0 || loc.file > stem_of_file_.size()) throw std::invalid_argument("emit_checker: " + what + " has no file");
+    return stem_of_file_[loc.file - 1];
+  }
+
   // Each file's checks of one scope form groups of at most 64: the fast path.
-  void plan_groups(const std::vector<SourceFile>& files) {
-    std::vector<std::pair<std::string, std::string>> keys;  // (unit, scope), first-seen order
+  void plan_groups() {
+    std::vector<std::pair<std::string, std::string>> keys;  // (unit stem, scope), first-seen order
     std::map<std::pair<std::string, std::string>, std::vector<size_t>> members;
     for (size_t i = 0; i < m_.checks.size(); ++i) {
       const ir::Check& chk = m_.checks[i];
-      if (chk.loc.file == 0 || chk.loc.file > files.size()) throw std::invalid_argument("emit_checker: check " + chk.id + " has no file");
-      std::pair<std::string, std::string> key{check_unit_file(files[chk.loc.file - 1].path), chk.scope};
+      std::pair<std::string, std::string> key{stem_of(chk.loc, "check " + chk.id), chk.scope};
       if (!members.count(key)) keys.push_back(key);
       members[key].push_back(i);
     }
     for (const auto& key : keys) {
       const std::vector<size_t>& all = members[key];
-      std::string stem = key.first.substr(7, key.first.size() - 7 - 8);  // checks_<stem>.gen.cpp
       for (size_t first = 0; first < all.size(); first += 64) {
         Group g;
         g.unit = key.first;
         g.scope = key.second;
-        g.name = "group_" + stem + "_" + identifier(key.second) + (first ? "_" + std::to_string(first / 64) : "");
+        g.name = "group_" + key.first + "_" + identifier(key.second) + (first ? "_" + std::to_string(first / 64) : "");
         g.checks.assign(all.begin() + static_cast<long>(first), all.begin() + static_cast<long>(std::min(all.size(), first + 64)));
         groups_.push_back(std::move(g));
       }
@@ -354,7 +378,8 @@ class Emitter {
 
   GeneratedChecker run(const std::vector<SourceFile>& files) {
     GeneratedChecker out;
-    plan_groups(files);
+    for (const SourceFile& f : files) stem_of_file_.push_back(unit_stem(f.path));
+    plan_groups();
     std::string sources;
     for (const SourceFile& f : files) sources += (sources.empty() ? "" : ", ") + f.path;
     std::string banner =
@@ -395,14 +420,9 @@ class Emitter {
     struct Unit {
       std::ostringstream hot, cold;
     };
-    std::vector<std::string> unit_of_file;
-    for (const SourceFile& f : files) unit_of_file.push_back(check_unit_file(f.path));
-    std::map<std::string, Unit> units;
-    for (const std::string& u : unit_of_file) units[u];
-    auto unit_for = [&](const Loc& loc, const std::string& what) -> Unit& {
-      if (loc.file == 0 || loc.file > files.size()) throw std::invalid_argument("emit_checker: " + what + " has no file");
-      return units[unit_of_file[loc.file - 1]];
-    };
+    std::map<std::string, Unit> units;  // by stem
+    for (const std::string& stem : stem_of_file_) units[stem];
+    auto unit_for = [&](const Loc& loc, const std::string& what) -> Unit& { return units[stem_of(loc, what)]; };
     for (size_t i = 0; i < m_.checks.size(); ++i) {
       const ir::Check& chk = m_.checks[i];
       std::string n = fn_[i];
@@ -450,9 +470,9 @@ class Emitter {
       return header_banner + "#include \"checks.gen.hpp\"\n\n#include <string>\n#include <vector>\n\nnamespace " + ns_ +
              "::checks {\n\n" + body + "}  // namespace " + ns_ + "::checks\n";
     };
-    for (auto& [name, text] : units) {
-      out.units.emplace_back(name, unit_text(text.hot.str()));
-      out.units.emplace_back("explain_" + name.substr(7), unit_text(text.cold.str()));
+    for (auto& [stem, text] : units) {
+      out.units.emplace_back("checks_" + stem + ".gen.cpp", unit_text(text.hot.str()));
+      out.units.emplace_back("explain_" + stem + ".gen.cpp", unit_text(text.cold.str()));
     }
     std::sort(out.units.begin(), out.units.end());
     in_transition_ = false;
@@ -559,6 +579,7 @@ class Emitter {
   std::vector<std::string> fn_;   // per check: the name of its functions
   std::vector<std::string> tfn_;  // per transition
   std::ostringstream decls_;      // checks.gen.hpp: every function a table points at
+  std::vector<std::string> stem_of_file_;  // per spec file: its units' stem
   std::vector<Group> groups_;     // kCheckGroups, in order
   bool in_transition_ = false;
   bool lazy_ = false;  // expr(): C++ &&, ||, ?: (a group's concrete code)
@@ -566,18 +587,6 @@ class Emitter {
 
 }  // namespace
 
-std::string check_unit_file(const std::string& spec_path) {
-  // Mirrors checker/CMakeLists.txt: checks_<parent dir>_<file name without its last extension>.gen.cpp.
-  std::string path = spec_path;
-  size_t slash = path.find_last_of('/');
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
-  size_t dot = name.find_last_of('.');
-  if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
-  size_t dslash = dir.find_last_of('/');
-  std::string parent = dslash == std::string::npos ? dir : dir.substr(dslash + 1);
-  return "checks_" + identifier(parent + "_" + name) + ".gen.cpp";
-}
 
 bool valid_namespace(const std::string& ns) {
   size_t i = 0;

@@ -22,10 +22,6 @@ struct GeneratedChecker {
   std::vector<std::pair<std::string, std::string>> units;
 };
 
-// The unit a spec file's checks go to: spec/arch/invariants.vspec ->
-// checks_arch_invariants.gen.cpp. checker/CMakeLists.txt computes the same.
-std::string check_unit_file(const std::string& spec_path);
-
 // `files` are the spec sources (paths as they should appear in the banner
 // and in the embedded copy, e.g. "spec/arch/registers.vspec").
 // `ns` is the C++ namespace of the output ("vcpuspec::generated"); tests
