@@ -37,6 +37,21 @@ void check_groups(const Tables& t) {
     if (seen[i] != 1) throw std::runtime_error(std::string("check ") + t.checks[i].id + " is in " + std::to_string(seen[i]) + " groups");
 }
 
+void compare_groups(const Tables& t, const rt::State& s, GroupComparison& out, std::string& first) {
+  for (const rt::CheckGroup& grp : t.groups) {
+    const rt::GroupVerdicts gv = grp.eval(s);
+    bool decided = true;
+    for (unsigned k = 0; k < grp.num_checks; ++k) {
+      const rt::CheckInfo& c = t.checks[grp.checks[k]];
+      const rt::Verdict own = c.eval(s);
+      decided = decided && own != rt::Verdict::Unknown;
+      if (gv.at(k) != own && out.disagreements++ < 5)
+        first += std::string(c.id) + ": group says " + rt::verdict_name(gv.at(k)) + ", the check " + rt::verdict_name(own) + "\n";
+    }
+    out.decided_groups += decided;
+  }
+}
+
 Tables x86_tables() {
   return Tables{std::span(generated::kSlots, generated::kNumSlots), std::span(generated::kChecks, generated::kNumChecks),
                 std::span(generated::kStates, generated::kNumStates), std::span(generated::kCheckGroups, generated::kNumCheckGroups),

@@ -22,6 +22,14 @@ struct Tables {
 Tables x86_tables();
 // Throws unless every check is in exactly one group of its scope.
 void check_groups(const Tables& t);
+
+// Runs every group on `s` and each of its checks on its own.
+struct GroupComparison {
+  size_t disagreements = 0;   // a group's verdict that is not the check's own
+  size_t decided_groups = 0;  // groups with no check unknown
+};
+// Adds to `out`; the first five disagreements are described in `first`.
+void compare_groups(const Tables& t, const rt::State& s, GroupComparison& out, std::string& first);
 Tables ops_tables();
 
 }  // namespace vcpuspec::test

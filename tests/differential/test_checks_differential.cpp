@@ -43,7 +43,8 @@ void differential(const test::Tables& t, uint64_t seed, size_t target, size_t mi
   const size_t boundary = states.size();
   for (unsigned k = 0; states.size() < target; ++k) states.push_back(gen.random(k));
 
-  size_t disagreements = 0, fails_seen = 0, passes_seen = 0, group_disagreements = 0;
+  size_t disagreements = 0, fails_seen = 0, passes_seen = 0;
+  test::GroupComparison groups;
   std::vector<size_t> fails_per_check(m.checks.size()), passes_per_check(m.checks.size());
   std::string first;
   // Z3's model evaluation costs ~2 ms a state: it sees every boundary state
@@ -57,13 +58,7 @@ void differential(const test::Tables& t, uint64_t seed, size_t target, size_t mi
     std::vector<bool> z;
     if (with_z3) { z = z3eval.checks(v); ++z3_states; }
     // The groups (the checker's fast path) give each check's own verdict.
-    for (const rt::CheckGroup& grp : t.groups) {
-      const rt::GroupVerdicts gv = grp.eval(s);
-      for (unsigned k = 0; k < grp.num_checks; ++k)
-        if (gv.at(k) != t.checks[grp.checks[k]].eval(s) && group_disagreements++ < 5)
-          first += std::string(t.checks[grp.checks[k]].id) + ": group says " + rt::verdict_name(gv.at(k)) + ", the check " +
-                   rt::verdict_name(t.checks[grp.checks[k]].eval(s)) + "\n";
-    }
+    test::compare_groups(t, s, groups, first);
     for (size_t i = 0; i < m.checks.size(); ++i) {
       const ir::Check& c = m.checks[i];
       rt::Verdict g = t.checks[i].eval(s);
@@ -84,7 +79,7 @@ void differential(const test::Tables& t, uint64_t seed, size_t target, size_t mi
   }
   INFO(first);
   CHECK(disagreements == 0);
-  CHECK(group_disagreements == 0);
+  CHECK(groups.disagreements == 0);
   CHECK(states.size() >= target);
   CHECK(boundary > min_boundary);
   CHECK(z3_states >= boundary + (target - boundary) / 16);

@@ -5,6 +5,7 @@
 
 #include "checker.gen.hpp"
 #include "differential/state_gen.hpp"
+#include "differential/tables.hpp"
 #include "support/helpers.hpp"
 #include "z3/completion.hpp"
 
@@ -37,24 +38,16 @@ rt::State to_state(const Partial& p) {
 TEST_CASE("three-valued verdicts hold for every completion (random completions)", "[differential][partial]") {
   const ir::Model& m = *test::builtin_spec().model;
   test::StateGen gen(m, 0x5eed0002);
-  size_t decided = 0, unknown = 0, wrong = 0, bare = 0, group_wrong = 0, group_decided = 0;
+  size_t decided = 0, unknown = 0, wrong = 0, bare = 0;
+  const test::Tables tables = test::x86_tables();
+  test::GroupComparison groups;
   std::string first;
   for (unsigned k = 0; k < 5000; ++k) {
     Partial p = drop(gen, gen.random(k), k % 4 == 0 ? 0.002 : k % 4 == 1 ? 0.05 : k % 4 == 2 ? 0.3 : 0.7);
     rt::State s = to_state(p);
     // The groups agree with the checks on partial input too (their fast
     // path where a group's slots are all present, else check by check).
-    for (size_t gi = 0; gi < generated::kNumCheckGroups; ++gi) {
-      const rt::CheckGroup& grp = generated::kCheckGroups[gi];
-      const rt::GroupVerdicts gv = grp.eval(s);
-      bool all_known = true;
-      for (unsigned j = 0; j < grp.num_checks; ++j) {
-        const rt::Verdict own = generated::kChecks[grp.checks[j]].eval(s);
-        all_known = all_known && own != rt::Verdict::Unknown;
-        if (gv.at(j) != own && group_wrong++ < 5) first += std::string(generated::kChecks[grp.checks[j]].id) + ": group and check differ\n";
-      }
-      group_decided += all_known;  // every verdict of the group decided
-    }
+    test::compare_groups(tables, s, groups, first);
     for (size_t i = 0; i < m.checks.size(); ++i) {
       rt::Verdict g = generated::kChecks[i].eval(s);
       if (g == rt::Verdict::Unknown) { ++unknown; continue; }
@@ -79,8 +72,8 @@ TEST_CASE("three-valued verdicts hold for every completion (random completions)"
   INFO(first);
   CHECK(wrong == 0);
   CHECK(bare == 0);
-  CHECK(group_wrong == 0);
-  CHECK(group_decided > 1000);
+  CHECK(groups.disagreements == 0);
+  CHECK(groups.decided_groups > 1000);
   CHECK(decided > 60000);
   CHECK(unknown > 1000);
 }
