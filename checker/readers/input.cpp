@@ -1,5 +1,6 @@
 #include "readers/input.hpp"
 
+#include <deque>
 #include <unordered_map>
 
 #include "readers/dumps.hpp"
@@ -47,18 +48,45 @@ bool parse_u64(std::string_view t, uint64_t& out) {
   return true;
 }
 
-void apply_defaults(Slots slots, StateInput& in) {
+namespace {
+
+// Which slots have a default and which follow another: found once per
+// table, since every input of a batch walks them. Slot tables are the
+// generated static arrays, never freed, so their address is their identity.
+struct DefaultPlan {
+  const rt::SlotInfo* data;
+  size_t size;
+  std::vector<uint32_t> defaulted, followers;
+};
+
+const DefaultPlan& default_plan(Slots slots) {
+  thread_local std::deque<DefaultPlan> cache;  // deque: references stay valid as it grows
+  for (const DefaultPlan& p : cache)
+    if (p.data == slots.data() && p.size == slots.size()) return p;
+  DefaultPlan p{slots.data(), slots.size(), {}, {}};
   for (size_t i = 0; i < slots.size(); ++i) {
-    if (in.state.has(i) || !slots[i].has_default) continue;
+    if (slots[i].has_default) p.defaulted.push_back(static_cast<uint32_t>(i));
+    if (slots[i].default_from >= 0) p.followers.push_back(static_cast<uint32_t>(i));
+  }
+  cache.push_back(std::move(p));
+  return cache.back();
+}
+
+}  // namespace
+
+void apply_defaults(Slots slots, StateInput& in) {
+  const DefaultPlan& plan = default_plan(slots);
+  for (uint32_t i : plan.defaulted) {
+    if (in.state.has(i)) continue;
     in.state.set(i, slots[i].default_value);
     in.origin[i] = Origin::Defaulted;
   }
   // Controls that follow a capability (`control X = feature.Y`), after the
   // capability itself got its value.
-  for (size_t i = 0; i < slots.size(); ++i) {
-    int32_t from = slots[i].default_from;
-    if (in.state.has(i) || from < 0 || !in.state.has(static_cast<size_t>(from))) continue;
-    in.state.set(i, in.state.get(static_cast<size_t>(from)));
+  for (uint32_t i : plan.followers) {
+    auto from = static_cast<size_t>(slots[i].default_from);
+    if (in.state.has(i) || !in.state.has(from)) continue;
+    in.state.set(i, in.state.get(from));
     in.origin[i] = Origin::Inferred;
   }
 }
@@ -98,6 +126,22 @@ long find_slot(Slots slots, std::string_view name) {
   for (size_t i = 0; i < slots.size(); ++i)
     if (name == slots[i].name) return static_cast<long>(i);
   return -1;
+}
+
+std::span<const long> slot_ids(Slots slots, std::span<const std::string_view> names) {
+  struct Resolved {
+    const rt::SlotInfo* data;
+    size_t size;
+    const std::string_view* names;
+    std::vector<long> ids;
+  };
+  thread_local std::deque<Resolved> cache;
+  for (const Resolved& r : cache)
+    if (r.data == slots.data() && r.size == slots.size() && r.names == names.data()) return r.ids;
+  Resolved r{slots.data(), slots.size(), names.data(), {}};
+  for (std::string_view n : names) r.ids.push_back(find_slot(slots, n));
+  cache.push_back(std::move(r));
+  return cache.back().ids;
 }
 
 static size_t distance(std::string_view a, std::string_view b) {

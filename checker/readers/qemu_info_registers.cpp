@@ -24,27 +24,50 @@ using text::Line;
 using text::Number;
 using text::Scanner;
 
-constexpr const char* kSegNames[] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"};
-constexpr const char* kSegSlots[] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR"};
+// Every field the reader fills, in one table so that each is found in the
+// spec's slots once per table (slot_ids), not once per dump.
+enum Field : int {
+  kRAX, kRBX, kRCX, kRDX, kRSI, kRDI, kRBP, kRSP, kR8, kR9, kR10, kR11, kR12, kR13, kR14, kR15,
+  kRIP, kRFLAGS,
+  kSegFields,  // 8 segments (kSegKeys order) x {sel, base, limit, ar}
+  kGDTRbase = kSegFields + 32, kGDTRlimit, kIDTRbase, kIDTRlimit,
+  kCR0, kCR2, kCR3, kCR4, kDR0, kDR1, kDR2, kDR3, kDR6, kDR7, kEFER, kSMM,
+  kIa32eModeGuest, kInterceptVmrun,
+  kNumFields
+};
+constexpr std::string_view kFieldNames[] = {
+    "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+    "RIP", "RFLAGS",
+    "ES.sel", "ES.base", "ES.limit", "ES.ar", "CS.sel", "CS.base", "CS.limit", "CS.ar",
+    "SS.sel", "SS.base", "SS.limit", "SS.ar", "DS.sel", "DS.base", "DS.limit", "DS.ar",
+    "FS.sel", "FS.base", "FS.limit", "FS.ar", "GS.sel", "GS.base", "GS.limit", "GS.ar",
+    "LDTR.sel", "LDTR.base", "LDTR.limit", "LDTR.ar", "TR.sel", "TR.base", "TR.limit", "TR.ar",
+    "GDTR.base", "GDTR.limit", "IDTR.base", "IDTR.limit",
+    "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "EFER", "SMM",
+    "entry.ia32e_mode_guest", "intercept.vmrun"};
+static_assert(std::size(kFieldNames) == kNumFields);
+
+enum SegMember : int { kSel, kBase, kLimit, kAr };
+constexpr int seg_field(size_t seg, SegMember m) { return kSegFields + static_cast<int>(seg) * 4 + m; }
 
 struct GprLine {
   std::string_view keys[4];
-  const char* slots[4];
+  Field fields[4];
   bool wide;  // the 64-bit layout
 };
 constexpr GprLine kGprLines[] = {
-    {{"RAX=", "RBX=", "RCX=", "RDX="}, {"RAX", "RBX", "RCX", "RDX"}, true},
-    {{"RSI=", "RDI=", "RBP=", "RSP="}, {"RSI", "RDI", "RBP", "RSP"}, true},
-    {{"R8 =", "R9 =", "R10=", "R11="}, {"R8", "R9", "R10", "R11"}, true},
-    {{"R12=", "R13=", "R14=", "R15="}, {"R12", "R13", "R14", "R15"}, true},
-    {{"EAX=", "EBX=", "ECX=", "EDX="}, {"RAX", "RBX", "RCX", "RDX"}, false},
-    {{"ESI=", "EDI=", "EBP=", "ESP="}, {"RSI", "RDI", "RBP", "RSP"}, false},
+    {{"RAX=", "RBX=", "RCX=", "RDX="}, {kRAX, kRBX, kRCX, kRDX}, true},
+    {{"RSI=", "RDI=", "RBP=", "RSP="}, {kRSI, kRDI, kRBP, kRSP}, true},
+    {{"R8 =", "R9 =", "R10=", "R11="}, {kR8, kR9, kR10, kR11}, true},
+    {{"R12=", "R13=", "R14=", "R15="}, {kR12, kR13, kR14, kR15}, true},
+    {{"EAX=", "EBX=", "ECX=", "EDX="}, {kRAX, kRBX, kRCX, kRDX}, false},
+    {{"ESI=", "EDI=", "EBP=", "ESP="}, {kRSI, kRDI, kRBP, kRSP}, false},
 };
 
 // The lines cpu_dump_state always prints: one missing means the dump was cut short.
 constexpr std::string_view kExpectedLines[] = {"EIP=", "RIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="};
 
-// The key a segment line starts with: "ES =", "LDT=", "TR =" (kSegNames order).
+// The key a segment line starts with: "ES =", "LDT=", "TR =".
 constexpr std::string_view kSegKeys[] = {"ES =", "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR ="};
 
 
@@ -98,7 +121,8 @@ bool complete(std::string_view l) {
 
 class QemuReader {
  public:
-  QemuReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
+  QemuReader(const std::string& file, Slots slots, const ReadOptions& o)
+      : file_(file), slots_(slots), opts_(o), ids_(slot_ids(slots, kFieldNames)) {}
 
   ReadResult run(std::string_view input) {
     text::Cleaned cleaned;
@@ -177,43 +201,44 @@ class QemuReader {
     Scanner sc(l);
     if (text::starts_with(t, "RIP=") || text::starts_with(t, "EIP=")) {
       bool wide = t[0] == 'R';
-      value(sc, l, wide ? "RIP=" : "EIP=", "RIP", wide ? 16 : 8, !wide);
-      value(sc, l, wide ? "RFL=" : "EFL=", "RFLAGS", 8, false);  // RFLAGS 63:22 are reserved zeros
+      value(sc, l, wide ? "RIP=" : "EIP=", kRIP, wide ? 16 : 8, !wide);
+      value(sc, l, wide ? "RFL=" : "EFL=", kRFLAGS, 8, false);  // RFLAGS 63:22 are reserved zeros
       flags(sc, l);
       return;
     }
     for (size_t s = 0; s < 8; ++s)
       if (text::starts_with(t, kSegKeys[s])) {
-        segment(sc, l, kSegSlots[s]);
+        segment(sc, l, s);
         return;
       }
     if (text::starts_with(t, "GDT=") || text::starts_with(t, "IDT=")) {
-      std::string dt = t[0] == 'G' ? "GDTR" : "IDTR";
+      bool gdt = t[0] == 'G';
       Number base = sc.hex(4, {8, 16});
-      take_maybe32(dt + ".base", base, l.no);
-      if (base.ok || base.end > 4) w_->take(dt + ".limit", sc.hex(base.end, {8}), l.no);
-      else w_->unreadable(dt + ".limit", l.no, "the base before it is unreadable");
+      take_maybe32(gdt ? kGDTRbase : kIDTRbase, base, l.no);
+      int limit = gdt ? kGDTRlimit : kIDTRlimit;
+      if (base.ok || base.end > 4) w_->take(id(limit), sc.hex(base.end, {8}), l.no);
+      else w_->unreadable(id(limit), l.no, "the base before it is unreadable");
       return;
     }
     if (text::starts_with(t, "CR0=")) {
-      value(sc, l, "CR0=", "CR0", 8, false);  // CR0 63:32 are reserved zeros
-      value_any(sc, l, "CR2=", "CR2");
-      value_any(sc, l, "CR3=", "CR3");
+      value(sc, l, "CR0=", kCR0, 8, false);  // CR0 63:32 are reserved zeros
+      value_any(sc, l, "CR2=", kCR2);
+      value_any(sc, l, "CR3=", kCR3);
       // CR4 is printed cast to 32 bits: bit 32 (FRED) is not shown.
       size_t at = sc.find_key("CR4=");
       if (at != std::string::npos) {
         Number n = sc.hex(at + 4, {8});
-        if (n.ok) printed32_.push_back({"CR4", n.value, l.no, true});
-        else w_->unreadable("CR4", l.no, n.why);
+        if (n.ok) printed32_.push_back({kCR4, n.value, l.no, true});
+        else w_->unreadable(id(kCR4), l.no, n.why);
       }
       return;
     }
     if (text::starts_with(t, "DR0=")) {
       // TARGET_FMT_lx: 16 digits from qemu-system-x86_64, 8 from qemu-system-i386, the same for all four.
       unsigned width = 0;
+      static constexpr std::string_view keys[] = {"DR0=", "DR1=", "DR2=", "DR3="};
       for (int i = 0; i < 4; ++i) {
-        std::string key = "DR" + std::to_string(i) + "=";
-        size_t at = sc.find_key(key);
+        size_t at = sc.find_key(keys[i]);
         if (at == std::string::npos) continue;
         Number n = width ? sc.hex(at + 4, {width}) : sc.hex(at + 4, {8, 16});
         if (n.ok && !width) {
@@ -221,19 +246,19 @@ class QemuReader {
           target_known_ = true;
           target64_ = n.digits == 16;
         }
-        w_->take("DR" + std::to_string(i), n, l.no);
+        w_->take(id(kDR0 + i), n, l.no);
       }
       return;
     }
     if (text::starts_with(t, "DR6=")) {
-      for (const char* k : {"DR6=", "DR7="}) {
-        size_t at = sc.find_key(k);
-        if (at != std::string::npos) w_->take(std::string(k, 3), sc.hex(at + 4, {8, 16}), l.no);
+      for (int f : {kDR6, kDR7}) {
+        size_t at = sc.find_key(f == kDR6 ? "DR6=" : "DR7=");
+        if (at != std::string::npos) w_->take(id(f), sc.hex(at + 4, {8, 16}), l.no);
       }
       return;
     }
     if (text::starts_with(t, "EFER=")) {
-      w_->take("EFER", sc.hex(5, {16}), l.no);
+      w_->take(id(kEFER), sc.hex(5, {16}), l.no);
       return;
     }
   }
@@ -320,41 +345,41 @@ class QemuReader {
     for (int i = 0; i < 4; ++i) {
       size_t at = sc.find_key(g.keys[i]);
       if (at == std::string::npos) {
-        w_->unreadable(g.slots[i], l.no, "not on its line (cut short)");
+        w_->unreadable(id(g.fields[i]), l.no, "not on its line (cut short)");
         continue;
       }
       Number n = sc.hex(at + 4, {g.wide ? 16u : 8u});
       any_ = true;
-      if (!n.ok) w_->unreadable(g.slots[i], l.no, n.why);
-      else if (g.wide) w_->given(g.slots[i], n.value, l.no);
-      else printed32_.push_back({g.slots[i], n.value, l.no, false});
+      if (!n.ok) w_->unreadable(id(g.fields[i]), l.no, n.why);
+      else if (g.wide) w_->given(id(g.fields[i]), n.value, l.no);
+      else printed32_.push_back({g.fields[i], n.value, l.no, false});
     }
   }
 
   // KEY=value at a fixed width; `cast32`: QEMU printed it cast to 32 bits.
-  void value(const Scanner& sc, const Line& l, const char* key, const char* slot, unsigned width, bool cast32) {
+  void value(const Scanner& sc, const Line& l, std::string_view key, int slot, unsigned width, bool cast32) {
     size_t at = sc.find_key(key);
     if (at == std::string::npos) return;
     any_ = true;
-    Number n = sc.hex(at + std::string_view(key).size(), {width});
-    if (!n.ok) w_->unreadable(slot, l.no, n.why);
+    Number n = sc.hex(at + key.size(), {width});
+    if (!n.ok) w_->unreadable(id(slot), l.no, n.why);
     else if (cast32) printed32_.push_back({slot, n.value, l.no, false});
-    else w_->given(slot, n.value, l.no);
+    else w_->given(id(slot), n.value, l.no);
   }
 
   // CR2/CR3: 64-bit wide under EFER.LMA, else cast to 32 bits.
-  void value_any(const Scanner& sc, const Line& l, const char* key, const char* slot) {
+  void value_any(const Scanner& sc, const Line& l, std::string_view key, int slot) {
     size_t at = sc.find_key(key);
     if (at == std::string::npos) return;
-    take_maybe32(slot, sc.hex(at + std::string_view(key).size(), {8, 16}), l.no);
+    take_maybe32(slot, sc.hex(at + key.size(), {8, 16}), l.no);
   }
 
-  void take_maybe32(const std::string& slot, const Number& n, uint32_t line) {
+  void take_maybe32(int slot, const Number& n, uint32_t line) {
     any_ = true;
     // GDT/IDT/CR2/CR3 are printed 64-bit wide exactly when EFER.LMA is set.
-    if (n.ok && (slot == "GDTR.base" || slot == "IDTR.base" || slot == "CR2" || slot == "CR3")) lma_layout_ = n.digits == 16;
-    if (!n.ok) w_->unreadable(slot, line, n.why);
-    else if (n.digits == 16) w_->given(slot, n.value, line);
+    if (n.ok && (slot == kGDTRbase || slot == kIDTRbase || slot == kCR2 || slot == kCR3)) lma_layout_ = n.digits == 16;
+    if (!n.ok) w_->unreadable(id(slot), line, n.why);
+    else if (n.digits == 16) w_->given(id(slot), n.value, line);
     else printed32_.push_back({slot, n.value, line, false});
   }
 
@@ -367,43 +392,44 @@ class QemuReader {
     };
     // QEMU's SMM flag is HF_SMM_MASK, the same bit KVM reports in smi.smm.
     if (auto smm = flag("SMM="); smm && *smm <= 1) {
-      w_->given("SMM", *smm, l.no);
+      w_->given(id(kSMM), *smm, l.no);
       if (*smm) w_->note(l.no, "SMM=1: the vCPU was in system-management mode");
     }
     if (flag("HLT=").value_or(0))
       w_->note(l.no, "HLT=1: the vCPU was halted (or waiting for SIPI); ACTIVITY_STATE is not shown and stays missing");
   }
 
-  void segment(const Scanner& sc, const Line& l, const std::string& seg) {
+  void segment(const Scanner& sc, const Line& l, size_t seg) {
     any_ = true;
+    auto field = [&](SegMember m) { return id(seg_field(seg, m)); };
     Number sel = sc.hex(4, {4});
-    w_->take(seg + ".sel", sel, l.no);
+    w_->take(field(kSel), sel, l.no);
     if (!sel.ok) {
-      for (const char* m : {".base", ".limit", ".ar"}) w_->unreadable(seg + m, l.no, "the selector before it is unreadable");
+      for (SegMember m : {kBase, kLimit, kAr}) w_->unreadable(field(m), l.no, "the selector before it is unreadable");
       return;
     }
     Number base = sc.hex(sel.end, {8, 16});
-    take_maybe32(seg + ".base", base, l.no);
+    take_maybe32(seg_field(seg, kBase), base, l.no);
     if (!base.ok && base.digits == 0) {
-      for (const char* m : {".limit", ".ar"}) w_->unreadable(seg + m, l.no, "the base before it is unreadable");
+      for (SegMember m : {kLimit, kAr}) w_->unreadable(field(m), l.no, "the base before it is unreadable");
       return;
     }
     Number limit = sc.hex(base.end, {8});
-    w_->take(seg + ".limit", limit, l.no);
+    w_->take(field(kLimit), limit, l.no);
     if (!limit.ok) {
-      w_->unreadable(seg + ".ar", l.no, "the limit before it is unreadable");
+      w_->unreadable(field(kAr), l.no, "the limit before it is unreadable");
       return;
     }
     Number fl = sc.hex(limit.end, {8});
     if (!fl.ok) {
-      w_->unreadable(seg + ".ar", l.no, fl.why);
+      w_->unreadable(field(kAr), l.no, fl.why);
       return;
     }
-    w_->given(seg + ".ar", ar_from_qemu_flags(fl.value), l.no);
+    w_->given(field(kAr), ar_from_qemu_flags(fl.value), l.no);
   }
 
   struct Printed32 {
-    std::string slot;
+    int slot;  // a Field
     uint64_t value;
     uint32_t line;
     bool always;  // cast to 32 bits by every QEMU (CR4), not only by the 32-bit layout
@@ -424,21 +450,21 @@ class QemuReader {
     // Under EFER.LMA (compatibility mode: the 32-bit layout with 64-bit
     // GDT/CR3) the upper halves are live and unknown; outside long mode they
     // are 0 for every check that reads them.
-    bool lma = w.has("EFER") ? ((w.get("EFER") >> 10) & 1) != 0 : lma_layout_;
+    bool lma = w.has(id(kEFER)) ? ((w.get(id(kEFER)) >> 10) & 1) != 0 : lma_layout_;
     std::string hidden, unknown;
     for (const Printed32& p : printed32_) {
       bool complete32 = !p.always && target_known_ && !target64_;
       if (complete32) {
-        w.given(p.slot, p.value, p.line);
+        w.given(id(p.slot), p.value, p.line);
         continue;
       }
       if (lma && !p.always) {
-        w.unreadable(p.slot, p.line, "");
-        unknown += (unknown.empty() ? "" : ", ") + p.slot;
+        w.unreadable(id(p.slot), p.line, "");
+        unknown += (unknown.empty() ? "" : ", ") + std::string(kFieldNames[p.slot]);
         continue;
       }
-      w.inferred(p.slot, p.value, p.line, "");
-      hidden += (hidden.empty() ? "" : ", ") + p.slot;
+      w.inferred(id(p.slot), p.value, p.line, "");
+      hidden += (hidden.empty() ? "" : ", ") + std::string(kFieldNames[p.slot]);
     }
     if (!hidden.empty())
       w.note(0, "QEMU prints these cast to 32 bits (x86_cpu_dump_state); their upper 32 bits are inferred as 0: " + hidden);
@@ -457,15 +483,18 @@ class QemuReader {
   // vmx_set_cr4, vmx_set_efer, vmx_segment_access_rights): the dump shows the
   // guest's view (KVM_GET_SREGS), the VM-entry checks read the VMCS.
   void vmx_view(SlotWriter& w) {
-    if (w.has("CR0") && !(w.get("CR0") & 0x20))
-      w.inferred("CR0", w.get("CR0") | 0x20, 0, "KVM always sets CR0.NE in the VMCS guest CR0 (vmx_set_cr0)");
-    if (w.has("CR4") && !(w.get("CR4") & 0x2000))
-      w.inferred("CR4", w.get("CR4") | 0x2000, 0, "KVM always sets CR4.VMXE in the VMCS guest CR4 (vmx_set_cr4)");
-    if (w.has("EFER") && !w.has("entry.ia32e_mode_guest"))
-      w.inferred("entry.ia32e_mode_guest", (w.get("EFER") >> 10) & 1, 0,
+    long cr0 = id(kCR0), cr4 = id(kCR4), efer = id(kEFER), ia32e = id(kIa32eModeGuest);
+    if (w.has(cr0) && !(w.get(cr0) & 0x20))
+      w.inferred(cr0, w.get(cr0) | 0x20, 0, "KVM always sets CR0.NE in the VMCS guest CR0 (vmx_set_cr0)");
+    if (w.has(cr4) && !(w.get(cr4) & 0x2000))
+      w.inferred(cr4, w.get(cr4) | 0x2000, 0, "KVM always sets CR4.VMXE in the VMCS guest CR4 (vmx_set_cr4)");
+    if (w.has(efer) && !w.has(ia32e))
+      w.inferred(ia32e, (w.get(efer) >> 10) & 1, 0,
                  "KVM sets the IA-32e mode guest entry control from EFER.LMA (vmx_set_efer)");
-    for (const char* s : kSegSlots) {
-      std::string ar = std::string(s) + ".ar";
+    for (size_t seg = 0; seg < 8; ++seg) {
+      long ar = id(seg_field(seg, kAr));
+      std::string_view name = kFieldNames[seg_field(seg, kSel)];
+      std::string s(name.substr(0, name.find('.')));
       if (w.has(ar) && !(w.get(ar) & 0x80) && !(w.get(ar) & 0x10000))
         w.inferred(ar, 0x10000, 0,
                    std::string("QEMU shows ") + s + " not present; KVM writes it to the VMCS as unusable (vmx_segment_access_rights)");
@@ -476,15 +505,19 @@ class QemuReader {
 
   // What KVM puts in the VMCB (svm_set_efer, init_vmcb).
   void svm_view(SlotWriter& w) {
-    if (w.has("EFER") && !(w.get("EFER") & 0x1000))
-      w.inferred("EFER", w.get("EFER") | 0x1000, 0, "KVM runs the guest with EFER.SVME=1 in the VMCB (svm_set_efer)");
-    if (!w.has("intercept.vmrun"))
-      w.inferred("intercept.vmrun", 1, 0, "KVM always intercepts VMRUN (init_vmcb)");
+    long efer = id(kEFER), vmrun = id(kInterceptVmrun);
+    if (w.has(efer) && !(w.get(efer) & 0x1000))
+      w.inferred(efer, w.get(efer) | 0x1000, 0, "KVM runs the guest with EFER.SVME=1 in the VMCB (svm_set_efer)");
+    if (vmrun >= 0 && !w.has(vmrun))
+      w.inferred(vmrun, 1, 0, "KVM always intercepts VMRUN (init_vmcb)");
   }
+
+  long id(int field) const { return ids_[static_cast<size_t>(field)]; }
 
   std::string file_;
   Slots slots_;
   ReadOptions opts_;
+  std::span<const long> ids_;  // per Field: its slot, -1 if the spec lacks it
   std::vector<StateInput> blocks_;
   std::optional<StateInput> cur_;
   std::optional<SlotWriter> w_;

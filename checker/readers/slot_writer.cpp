@@ -31,33 +31,20 @@ SlotWriter::SlotWriter(Slots slots, StateInput& in) : slots_(slots), in_(in), un
   }
 }
 
-long SlotWriter::id(std::string_view name) const { return find_slot(slots_, name); }
-
-bool SlotWriter::has(std::string_view name) const {
-  long i = id(name);
-  return i >= 0 && in_.state.has(static_cast<size_t>(i));
-}
-
-uint64_t SlotWriter::get(std::string_view name) const {
-  long i = id(name);
-  return i >= 0 ? in_.state.get(static_cast<size_t>(i)) : 0;
-}
-
 void SlotWriter::note(uint32_t line, std::string text) { in_.notes.push_back({line, std::move(text)}); }
 
-void SlotWriter::given(std::string_view name, uint64_t value, uint32_t line) {
-  long i = id(name);
+void SlotWriter::given(Id i, uint64_t value, uint32_t line) {
   if (i < 0) return;
   size_t s = static_cast<size_t>(i);
   if (unreadable_[s]) return;
   unsigned width = slots_[s].width;
   if (width < 64 && (value >> width) != 0) {
-    unreadable(name, line, "value " + rt::format_value(value, 64) + " does not fit in " + std::to_string(width) + " bits");
+    unreadable(i, line, "value " + rt::format_value(value, 64) + " does not fit in " + std::to_string(width) + " bits");
     return;
   }
   if (in_.state.has(s) && in_.origin[s] == Origin::Given) {
     if (in_.state.get(s) != value)
-      unreadable(name, line,
+      unreadable(i, line,
                  "shown twice with different values (" + rt::format_value(in_.state.get(s), width) + " and " +
                      rt::format_value(value, width) + ")");
     return;
@@ -66,31 +53,29 @@ void SlotWriter::given(std::string_view name, uint64_t value, uint32_t line) {
   in_.origin[s] = Origin::Given;
 }
 
-void SlotWriter::take(std::string_view name, const text::Number& n, uint32_t line) {
-  if (n.ok) given(name, n.value, line);
-  else unreadable(name, line, n.why);
+void SlotWriter::take(Id i, const text::Number& n, uint32_t line) {
+  if (n.ok) given(i, n.value, line);
+  else unreadable(i, line, n.why);
 }
 
-void SlotWriter::inferred(std::string_view name, uint64_t value, uint32_t line, const std::string& why) {
-  long i = id(name);
+void SlotWriter::inferred(Id i, uint64_t value, uint32_t line, const std::string& why) {
   if (i < 0) return;
   size_t s = static_cast<size_t>(i);
   if (unreadable_[s]) return;
   unsigned width = slots_[s].width;
   in_.state.set(s, width < 64 ? value & rt::mask_of(width) : value);
   in_.origin[s] = Origin::Inferred;
-  if (!why.empty()) note(line, std::string(name) + " = " + rt::format_value(value, width) + " inferred: " + why);
+  if (!why.empty()) note(line, std::string(slots_[s].name) + " = " + rt::format_value(value, width) + " inferred: " + why);
 }
 
-void SlotWriter::unreadable(std::string_view name, uint32_t line, const std::string& why) {
-  long i = id(name);
+void SlotWriter::unreadable(Id i, uint32_t line, const std::string& why) {
   if (i < 0) return;
   size_t s = static_cast<size_t>(i);
   bool was = unreadable_[s];
   unreadable_[s] = true;
   in_.state.clear(s);
   in_.origin[s] = Origin::Missing;
-  if (!was && !why.empty()) note(line, std::string(name) + " unreadable (" + why + "): left missing");
+  if (!was && !why.empty()) note(line, std::string(slots_[s].name) + " unreadable (" + why + "): left missing");
 }
 
 void SlotWriter::control_word(std::string_view prefix, uint64_t word, uint32_t line) {

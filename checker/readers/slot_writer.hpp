@@ -15,21 +15,34 @@ class SlotWriter {
  public:
   SlotWriter(Slots slots, StateInput& in);
 
+  // Every call names a field by slot name or by its id in the slot table
+  // (readers with fixed field lists resolve them once: slot_ids()). Id -1
+  // and names the spec lacks are ignored.
+  using Id = long;
+  Id id(std::string_view name) const { return find_slot(slots_, name); }
   bool exists(std::string_view name) const { return id(name) >= 0; }
-  bool has(std::string_view name) const;
-  uint64_t get(std::string_view name) const;
+  bool has(Id s) const { return s >= 0 && in_.state.has(static_cast<size_t>(s)); }
+  bool has(std::string_view name) const { return has(id(name)); }
+  uint64_t get(Id s) const { return s >= 0 ? in_.state.get(static_cast<size_t>(s)) : 0; }
+  uint64_t get(std::string_view name) const { return get(id(name)); }
 
   // A value read from the input. The same field again with another value
   // makes it unreadable: the dump contradicts itself. A value wider than the
-  // field is unreadable too. Names the spec lacks are ignored.
-  void given(std::string_view name, uint64_t value, uint32_t line);
+  // field is unreadable too.
+  void given(Id s, uint64_t value, uint32_t line);
+  void given(std::string_view name, uint64_t value, uint32_t line) { given(id(name), value, line); }
   // A number as scanned: given when it could be read, else unreadable.
-  void take(std::string_view name, const text::Number& n, uint32_t line);
+  void take(Id s, const text::Number& n, uint32_t line);
+  void take(std::string_view name, const text::Number& n, uint32_t line) { take(id(name), n, line); }
   // A value the input implies without showing it; `why` goes to the notes.
-  void inferred(std::string_view name, uint64_t value, uint32_t line, const std::string& why);
+  void inferred(Id s, uint64_t value, uint32_t line, const std::string& why);
+  void inferred(std::string_view name, uint64_t value, uint32_t line, const std::string& why) {
+    inferred(id(name), value, line, why);
+  }
   // The input shows the field but its value is not certain: it stays missing
   // (with a note saying why, unless `why` is empty: the caller notes it).
-  void unreadable(std::string_view name, uint32_t line, const std::string& why);
+  void unreadable(Id s, uint32_t line, const std::string& why);
+  void unreadable(std::string_view name, uint32_t line, const std::string& why) { unreadable(id(name), line, why); }
   void note(uint32_t line, std::string text);
 
   // Splits a raw control word into the 1-bit controls named `prefix`* whose
@@ -40,7 +53,6 @@ class SlotWriter {
   void vmcb_word(unsigned offset, uint64_t word, uint32_t line);
 
  private:
-  long id(std::string_view name) const;
   Slots slots_;
   StateInput& in_;
   std::vector<bool> unreadable_;  // per slot: once contradicted or garbled, never given again
