@@ -135,9 +135,11 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
         break;
       case rt::Verdict::Unknown:
         ++run.unknown;
-        r.missing.reserve(c.num_reads);
+        if (run.missing_fields.empty()) run.missing_fields.reserve(256);  // one allocation for most inputs
+        r.missing_at = static_cast<uint32_t>(run.missing_fields.size());
         for (uint16_t i = 0; i < c.num_reads; ++i)
-          if (!in.state.has(c.reads[i])) r.missing.push_back(slots[c.reads[i]].name);
+          if (!in.state.has(c.reads[i])) run.missing_fields.push_back(slots[c.reads[i]].name);
+        r.num_missing = static_cast<uint32_t>(run.missing_fields.size()) - r.missing_at;
         break;
     }
     run.results.push_back(std::move(r));

@@ -27,14 +27,22 @@ struct CheckResult {
   std::string config_read;     // for Blame::Configuration: the controls/features/params the check reads
   rt::Verdict verdict = rt::Verdict::Unknown;
   std::vector<rt::Fact> facts;        // for Fail
-  // For Unknown: the fields the check reads that the input lacks (the slot
-  // table's names: static, so no copies per unknown check).
-  std::vector<const char*> missing;
+  // For Unknown: where CheckRun::missing() finds the fields it lacks.
+  uint32_t missing_at = 0, num_missing = 0;
 };
 
 struct CheckRun {
   std::vector<CheckResult> results;   // applicable checks, in spec order
   size_t pass = 0, fail = 0, unknown = 0, not_applicable = 0;
+  // Every Unknown result's missing fields (the slot table's static names),
+  // back to back: one buffer per run, not a vector per unknown check (those
+  // were most of a dump batch's allocations).
+  std::vector<const char*> missing_fields;
+
+  // For an Unknown result: the fields the check reads that the input lacks.
+  std::span<const char* const> missing(const CheckResult& r) const {
+    return {missing_fields.data() + r.missing_at, r.num_missing};
+  }
 };
 
 // Whether a check of `scope` (a table's "arch", "vmx" or "svm") applies to an input of `flavor`.

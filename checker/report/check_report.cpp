@@ -69,7 +69,7 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
           break;
         case rt::Verdict::Unknown: {
           std::string miss;
-          for (const char* m : r.missing) miss += std::string(miss.empty() ? "" : ", ") + m;
+          for (const char* m : ci.run.missing(r)) miss += std::string(miss.empty() ? "" : ", ") + m;
           out += "UNKNOWN " + std::string(c.id) + ": " + c.text + "\n        not decidable without: " +
                  (miss.empty() ? "(inputs)" : miss) + "\n";
           break;
@@ -197,7 +197,7 @@ nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) 
         }
         x["facts"] = facts;
       }
-      if (r.verdict == rt::Verdict::Unknown) x["missing"] = std::vector<std::string>(r.missing.begin(), r.missing.end());
+      if (r.verdict == rt::Verdict::Unknown) x["missing"] = std::vector<std::string>(ci.run.missing(r).begin(), ci.run.missing(r).end());
       results.push_back(x);
     }
     j["checks"] = results;

@@ -95,7 +95,7 @@ std::string check_sarif(const std::vector<CheckedInput>& inputs, readers::Slots 
         res["kind"] = "open";
         res["level"] = "none";
         std::string miss;
-        for (const char* m : r.missing) {
+        for (const char* m : ci.run.missing(r)) {
           miss += std::string(miss.empty() ? "" : ", ") + m;
           fields.push_back(ordered_json{{"fullyQualifiedName", m}, {"kind", "variable"}});
         }
