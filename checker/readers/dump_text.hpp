@@ -4,6 +4,7 @@
 // program printed, with the original line numbers kept for errors and notes.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -15,8 +16,26 @@ namespace vcpuspec::readers::text {
 
 struct Line {
   uint32_t no = 0;          // 1-based line number in the input
-  std::string text;         // what the program printed, as far as it can be recovered
+  std::string_view text;    // what the program printed, as far as it can be recovered
   std::vector<size_t> joins;  // offsets in `text` where a wrapped continuation was appended
+};
+
+// An input's lines. Most are views of the input itself (a prefix or a '\r'
+// removed is only a narrower view): copying every line was a third of a
+// QEMU dump's allocations. Texts cleaning had to rewrite (escapes, HTML) or
+// glue (wraps) live in `owned`, a deque so that views of it stay valid. The
+// input must outlive the lines.
+struct Lines {
+  std::vector<Line> lines;
+  std::deque<std::string> owned;
+
+  Lines() = default;
+  Lines(Lines&&) = default;  // a deque's move keeps its strings in place
+  Lines(const Lines&) = delete;  // a copy's views would point into the original
+  auto begin() { return lines.begin(); }
+  auto end() { return lines.end(); }
+  // Keeps `t` for as long as the lines: for a rewritten line's text.
+  std::string_view own(std::string t) { return owned.emplace_back(std::move(t)); }
 };
 
 // What cleaning removed, for one note per input rather than one per line.
@@ -26,7 +45,7 @@ struct Cleaned {
   bool prefixes = false;    // dmesg/syslog/journal/"(XEN)" prefixes
 };
 
-std::vector<Line> clean_lines(std::string_view input, Cleaned& what);
+Lines clean_lines(std::string_view input, Cleaned& what);
 void note_cleaning(const Cleaned& what, std::vector<ReaderNote>& notes);
 
 // E-mail clients wrap long lines. A line that does not start a record of the
@@ -34,8 +53,10 @@ void note_cleaning(const Cleaned& what, std::vector<ReaderNote>& notes);
 // numbers that span the glue point are only trusted at their full printed
 // width (see Scanner::hex).
 using LinePred = std::function<bool(std::string_view)>;
-void join_wrapped(std::vector<Line>& lines, const LinePred& starts_record, const LinePred& complete,
+void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& complete,
                   std::vector<ReaderNote>& notes);
+// Blanks off both ends of a line, its join offsets moved with its text.
+void trim_line(Line& l);
 
 // Reads numbers out of one cleaned line.
 struct Number {
@@ -49,7 +70,7 @@ struct Number {
 class Scanner {
  public:
   explicit Scanner(const Line& line) : line_(line) {}
-  const std::string& text() const { return line_.text; }
+  std::string_view text() const { return line_.text; }
 
   // Finds `key` (a whole word: not preceded by a letter, digit or '_')
   // at or after `from`; npos when absent. Case-insensitive when `fold`.
@@ -72,6 +93,7 @@ class Scanner {
 
 std::string lower(std::string_view s);
 std::string trim(std::string_view s);
+std::string_view trim_view(std::string_view s);
 // Inline, and a loop rather than memcmp: readers call it per key per line,
 // keys are a few characters and most differ in the first (memcmp calls were
 // a seventh of a QEMU dump's read time).

@@ -100,11 +100,11 @@ class VmcbReader {
 
   ReadResult run(std::string_view input) {
     text::Cleaned cleaned;
-    std::vector<Line> lines = text::clean_lines(input, cleaned);
+    text::Lines lines = text::clean_lines(input, cleaned);
     std::vector<ReaderNote> join_notes;
     text::join_wrapped(lines, starts_record, complete, join_notes);
     for (Line& l : lines) {
-      l.text = text::trim(l.text);
+      text::trim_line(l);
       line(l);
     }
     close();
@@ -155,7 +155,7 @@ class VmcbReader {
   }
 
   void line(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     if (text::starts_with(t, "KVM: FAILED VMRUN WITH VMCB")) {
       close();
       pending_notes_.push_back({l.no, "KVM: FAILED VMRUN WITH VMCB: VMRUN failed its consistency checks (VMEXIT_INVALID)"});
@@ -192,7 +192,7 @@ class VmcbReader {
   }
 
   void control(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     Scanner sc(l);
     SlotWriter& w = *w_;
     auto word16 = [&](const char* key, unsigned offset, unsigned shift) {
@@ -274,7 +274,7 @@ class VmcbReader {
   }
 
   void save(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     Scanner sc(l);
     SlotWriter& w = *w_;
     for (const Seg& g : kSegs) {

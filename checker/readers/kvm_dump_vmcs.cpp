@@ -81,11 +81,11 @@ class VmcsReader {
 
   ReadResult run(std::string_view input) {
     text::Cleaned cleaned;
-    std::vector<Line> lines = text::clean_lines(input, cleaned);
+    text::Lines lines = text::clean_lines(input, cleaned);
     std::vector<ReaderNote> join_notes;
     text::join_wrapped(lines, starts_record, complete, join_notes);
     for (Line& l : lines) {
-      l.text = text::trim(l.text);
+      text::trim_line(l);
       line(l);
     }
     close();
@@ -131,7 +131,7 @@ class VmcsReader {
   }
 
   void line(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     if (text::starts_with(t, "VMCS ") && t.find("last attempted VM-entry on CPU") != std::string::npos) {
       size_t at = t.rfind("CPU ");
       open("VM-entry on CPU " + text::trim(std::string_view(t).substr(at + 4)));
@@ -171,7 +171,7 @@ class VmcsReader {
   }
 
   bool segment(const Line& l, SlotWriter& w) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     for (const SegLine& g : kSegs) {
       if (!text::starts_with(t, g.key)) continue;
       Scanner sc(l);
@@ -198,7 +198,7 @@ class VmcsReader {
   }
 
   bool efer(const Line& l, SlotWriter& w) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     if (!text::starts_with(t, "EFER")) return false;
     Scanner sc(l);
     size_t eq = t.find('=');

@@ -95,7 +95,7 @@ class SregsReader {
 
   ReadResult run(std::string_view input) {
     text::Cleaned cleaned;
-    std::vector<Line> lines = text::clean_lines(input, cleaned);
+    text::Lines lines = text::clean_lines(input, cleaned);
     for (const Line& l : lines) line(l);
     close();
     if (states_.empty())

@@ -85,7 +85,7 @@ bool starts_record(std::string_view l) {
 
 // A record line is complete when its last field is there at a full width.
 bool complete(std::string_view l) {
-  Line line{0, std::string(l), {}};
+  Line line{0, l, {}};
   Scanner sc(line);
   auto last_ok = [&](std::string_view key, std::initializer_list<unsigned> w) {
     size_t at = sc.find_key(key);
@@ -126,7 +126,7 @@ class QemuReader {
 
   ReadResult run(std::string_view input) {
     text::Cleaned cleaned;
-    std::vector<Line> lines = text::clean_lines(input, cleaned);
+    text::Lines lines = text::clean_lines(input, cleaned);
     std::vector<ReaderNote> join_notes;
     text::join_wrapped(lines, starts_record, complete, join_notes);
     for (const Line& l : lines) line(l);
@@ -176,7 +176,7 @@ class QemuReader {
   }
 
   void line(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     // Most lines of a log are not records: one table walk rejects them.
     if (!starts_record(t)) return;
     if (text::starts_with(t, "CPU#")) {
@@ -265,7 +265,7 @@ class QemuReader {
 
   // Lines QEMU prints before the dump; they say which hypervisor failed and how.
   bool header(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     if (text::starts_with(t, "KVM: entry failed, hardware error")) {
       Scanner sc(l);
       Number n = sc.hex(t.find("error") + 5);

@@ -46,7 +46,7 @@ std::optional<Section> section_header(std::string_view line) {
 }
 
 bool guest_line(const Line& l, SlotWriter& w) {
-  const std::string& t = l.text;
+  std::string_view t = l.text;
   Scanner sc(l);
   using text::starts_with;
   if (starts_with(t, "CR0:") || starts_with(t, "CR4:")) {
@@ -57,7 +57,7 @@ bool guest_line(const Line& l, SlotWriter& w) {
   if (starts_with(t, "CR3 =") || starts_with(t, "CR3=")) return field(sc, l, w, "CR3", "CR3", {16});
   if (starts_with(t, "PDPTR0") || starts_with(t, "PDPTE0") || starts_with(t, "PDPTR2") || starts_with(t, "PDPTE2")) {
     bool hi = t[5] == '2';
-    std::string p = t.substr(0, 5);
+    std::string p(t.substr(0, 5));
     field(sc, l, w, p + (hi ? "2" : "0"), hi ? "PDPTE2" : "PDPTE0", {16});
     field(sc, l, w, p + (hi ? "3" : "1"), hi ? "PDPTE3" : "PDPTE1", {16});
     return true;
@@ -110,7 +110,7 @@ bool guest_line(const Line& l, SlotWriter& w) {
 }
 
 bool host_line(const Line& l, SlotWriter& w) {
-  const std::string& t = l.text;
+  std::string_view t = l.text;
   Scanner sc(l);
   using text::starts_with;
   if (starts_with(t, "RIP =")) return field(sc, l, w, "RIP", "host.RIP", {16});
@@ -167,7 +167,7 @@ bool control_line(const Line& l, SlotWriter& w, ControlWords& words) {
   if (auto v = word(sc, l, w, "EntryControls=", line)) words.entry = v, any = true;
   if (auto v = word(sc, l, w, "ExitControls=", line)) words.exit = v, any = true;
   if (line) words.line = line;
-  const std::string& t = l.text;
+  std::string_view t = l.text;
   if (text::starts_with(t, "VMEntry:")) {
     field(sc, l, w, "intr_info=", "entry.intr_info", {8});
     field(sc, l, w, "errcode=", "entry.exception_errcode", {8});

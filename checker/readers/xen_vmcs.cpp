@@ -69,11 +69,11 @@ class XenReader {
 
   ReadResult run(std::string_view input) {
     text::Cleaned cleaned;
-    std::vector<Line> lines = text::clean_lines(input, cleaned);
+    text::Lines lines = text::clean_lines(input, cleaned);
     std::vector<ReaderNote> join_notes;
     text::join_wrapped(lines, starts_record, complete, join_notes);
     for (Line& l : lines) {
-      l.text = text::trim(l.text);
+      text::trim_line(l);
       line(l);
     }
     close();
@@ -122,7 +122,7 @@ class XenReader {
 
   // "d12v0 vmentry failure (reason 0x80000021): Invalid guest state (0)"
   bool failure_header(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     size_t at = t.find(" vmentry failure");
     if (t.empty() || t[0] != 'd' || at == std::string::npos) return false;
     next_part_ = t.substr(0, at);
@@ -132,7 +132,7 @@ class XenReader {
   }
 
   void line(const Line& l) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     if (failure_header(l)) return;
     // ">>> Domain 3 <<<" (the leading ">>>" may have gone with e-mail quoting).
     if (size_t d = t.find("Domain "); d != std::string::npos && t.find("<<<") != std::string::npos) {
@@ -175,7 +175,7 @@ class XenReader {
   }
 
   bool segment(const Line& l, SlotWriter& w) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     for (const SegLine& g : kSegs) {
       if (!text::starts_with(t, g.key)) continue;
       Scanner sc(l);
@@ -204,7 +204,7 @@ class XenReader {
   }
 
   bool guest_extra(const Line& l, SlotWriter& w) {
-    const std::string& t = l.text;
+    std::string_view t = l.text;
     Scanner sc(l);
     if (text::starts_with(t, "EFER")) {
       size_t eq = t.find('=');
