@@ -8,6 +8,7 @@
 // activity and interruptibility state. Values QEMU prints cast to 32 bits
 // (the 32-bit layout of qemu-system-x86_64, and CR4 always) have their upper
 // half inferred as 0, and the report says so.
+#include <array>
 #include <iterator>
 #include <optional>
 
@@ -77,9 +78,15 @@ bool starts_record(std::string_view l) {
       "RAX=", "RSI=", "R8 =", "R12=", "R16=", "R20=", "R24=", "R28=", "RIP=", "EAX=", "ESI=", "EIP=", "ES =",
       "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR =", "GDT=", "IDT=", "CR0=", "DR0=", "DR6=", "EFER=",
       "CCS=", "FCW=", "FPR", "XMM", "YMM", "ZMM", "Opmask", "Code=", "CPU#", "KVM", "extra data", "emulation failure"};
+  // Bucketed by first byte: called on every line, once or twice.
+  static const auto by_first = [] {
+    std::array<std::vector<std::string_view>, 256> t;
+    for (std::string_view k : keys) t[static_cast<unsigned char>(k[0])].push_back(k);
+    return t;
+  }();
   if (l.empty()) return false;
-  for (std::string_view k : keys)
-    if (k[0] == l[0] && text::starts_with(l, k)) return true;
+  for (std::string_view k : by_first[static_cast<unsigned char>(l[0])])
+    if (text::starts_with(l, k)) return true;
   return false;
 }
 
