@@ -22,19 +22,35 @@ std::string where(std::string_view text, size_t at, std::string_view marker) {
   return "line " + std::to_string(line_of(text, at)) + ": '" + std::string(marker) + "'";
 }
 
+// A marker, and where in it a rarer part starts: find() stops at every
+// occurrence of its needle's first byte, and a QEMU dump (the common input)
+// is full of 'C' and 'F' but has few ':' or 'V'.
+struct Marker {
+  std::string_view text;
+  size_t rare = 0;
+};
+
+size_t find_marker(std::string_view hay, const Marker& m) {
+  std::string_view head = m.text.substr(0, m.rare), part = m.text.substr(m.rare);
+  for (size_t at = hay.find(part, m.rare); at != std::string_view::npos; at = hay.find(part, at + 1))
+    if (hay.substr(at - m.rare, m.rare) == head) return at - m.rare;
+  return std::string_view::npos;
+}
+
 // The first of `markers` in the text, or npos.
-size_t first_of(std::string_view text, std::initializer_list<std::string_view> markers, std::string_view& hit) {
+size_t first_of(std::string_view text, std::initializer_list<Marker> markers, std::string_view& hit) {
   size_t best = std::string_view::npos;
-  for (std::string_view m : markers) {
-    size_t at = text.find(m);
-    if (at < best) best = at, hit = m;
+  for (const Marker& m : markers) {
+    size_t at = find_marker(text, m);
+    if (at < best) best = at, hit = m.text;
   }
   return best;
 }
 
-// QEMU's "KEY=" followed by a hex digit, as cpu_dump_state prints it.
-size_t qemu_marker(std::string_view text, std::string_view key) {
-  for (size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+// QEMU's "KEY=" followed by a hex digit, as cpu_dump_state prints it,
+// starting before `before`.
+size_t qemu_marker(std::string_view text, std::string_view key, size_t before) {
+  for (size_t at = text.find(key); at < before; at = text.find(key, at + 1)) {
     size_t v = at + key.size();
     bool word_start = at == 0 || !std::isalnum(static_cast<unsigned char>(text[at - 1]));
     if (word_start && v < text.size() && is_hex(text[v])) return at;
@@ -60,30 +76,33 @@ std::optional<Detected> detect_format(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") i = text.find_first_not_of(" \t\r\n", 3);
   if (i != std::string_view::npos && text[i] == '{') return Detected{"json", "starts with '{'"};
   std::string_view hit;
-  size_t at = first_of(text, {"VMCB Control Area:", "VMCB State Save Area:", "FAILED VMRUN WITH VMCB"}, hit);
+  size_t at = first_of(text, {{"VMCB Control Area:"}, {"VMCB State Save Area:"}, {"FAILED VMRUN WITH VMCB", 7}}, hit);
   if (at != std::string_view::npos) return Detected{"kvm-vmcb", where(text, at, hit)};
-  at = first_of(text, {"*** Guest State ***", "*** Control State ***", "*** Host State ***", "CR0: actual="}, hit);
+  at = first_of(text, {{"*** Guest State ***"}, {"*** Control State ***"}, {"*** Host State ***"}, {"CR0: actual=", 3}}, hit);
   if (at != std::string_view::npos) {
     std::string_view xen_hit;
-    size_t xen = first_of(text, {"(XEN)", "sel  attr  limit   base", "vmentry failure (reason", "VMCS Area", "EFER(VMCS)",
-                                 "EFER(MSR LL)", "PDPTE0 ="},
+    size_t xen = first_of(text, {{"(XEN)"}, {"sel  attr  limit   base"}, {"vmentry failure (reason"}, {"VMCS Area"},
+                                 {"EFER(VMCS)"}, {"EFER(MSR LL)"}, {"PDPTE0 ="}},
                           xen_hit);
     if (xen != std::string_view::npos) return Detected{"xen-vmcs", where(text, xen, xen_hit)};
     return Detected{"kvm-vmcs", where(text, at, hit)};
   }
   // QEMU: two of its register keys, each followed by hex digits.
-  std::set<std::string_view> keys;
+  // Once two keys are found only an earlier one can change the answer (the
+  // first key, for the message): the rest are looked for before it. Searching
+  // each key through the whole dump was a tenth of a QEMU dump's time.
+  size_t found = 0;
   size_t first = std::string_view::npos;
   std::string_view first_key;
   for (std::string_view k : {"EAX=", "RAX=", "EIP=", "RIP=", "ES =", "CS =", "SS =", "GDT=", "CR0=", "EFER="}) {
-    size_t a = qemu_marker(text, k);
+    size_t a = qemu_marker(text, k, found >= 2 ? first : std::string_view::npos);
     if (a == std::string_view::npos) continue;
-    keys.insert(k);
+    ++found;
     if (a < first) first = a, first_key = k;
   }
-  if (keys.size() >= 2) return Detected{"qemu", where(text, first, first_key)};
+  if (found >= 2) return Detected{"qemu", where(text, first, first_key)};
+  std::set<std::string_view> keys;
   // kvm_sregs text: two struct field names, or a KVM_GET_SREGS banner.
-  keys.clear();
   first = std::string_view::npos;
   std::string lower(text.substr(0, 8u << 20));  // the first 8 MiB decide
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
