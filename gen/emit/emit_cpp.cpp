@@ -330,19 +330,23 @@ class Emitter {
     u << "// The " << part.size() << " checks above of scope " << cpp_comment(m_.checks[part[0]].scope)
       << " (" << cpp_comment(m_.checks[part[0]].id) << " ...), together.\n"
       << "rt::GroupVerdicts " << n << "(const rt::State& s) {\n  rt::GroupVerdicts r;\n"
-      << "  if (" << need_test(need, "s") << ") {\n    const rt::Concrete d{&s};\n";
+      << "  if (" << need_test(need, "s") << ") {\n    const rt::Concrete d{&s};\n"
+      // Local bit sets, not r's fields: a store through r may alias the
+      // state's values as far as the compiler knows, and would make it load
+      // every slot again after each check.
+      << "    uint64_t fail = 0, not_applicable = 0;\n";
     lazy_ = true;
     for (size_t k = 0; k < part.size(); ++k) {
       const ir::Check& chk = m_.checks[part[k]];
       u << "    // " << cpp_comment(chk.id) << "\n";
       if (chk.when)
-        u << "    if (!" << expr(*chk.when) << ") r.not_applicable |= 1ULL << " << k << ";\n    else ";
+        u << "    if (!" << expr(*chk.when) << ") not_applicable |= 1ULL << " << k << ";\n    else ";
       else
         u << "    ";
-      u << "if (!" << expr(*chk.assertion) << ") r.fail |= 1ULL << " << k << ";\n";
+      u << "if (!" << expr(*chk.assertion) << ") fail |= 1ULL << " << k << ";\n";
     }
     lazy_ = false;
-    u << "    return r;\n  }\n";
+    u << "    r.fail = fail;\n    r.not_applicable = not_applicable;\n    return r;\n  }\n";
     for (size_t k = 0; k < part.size(); ++k) u << "  r.add(" << k << ", eval_" << fn_[part[k]] << "(s));\n";
     u << "  return r;\n}\n\n";
   }
