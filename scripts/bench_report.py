@@ -78,7 +78,7 @@ def cpu_model():
 
 w(f"Machine: {ctx.get('num_cpus')} CPUs ({cpu_model()}) at {ctx.get('mhz_per_cpu')} MHz, {platform.system()} {platform.release()};"
   f" build type of the benchmark library: {ctx.get('library_build_type')}.")
-w("Machines of this kind are not all the same host (Intel and AMD ones have been seen, with absolute times up to")
+w("Machines of this kind are not all the same host (Intel and AMD ones have been seen, and absolute times differ")
 w("between them): compare the ratios, or rerun `scripts/bench.sh` before comparing absolute numbers with another run.")
 w("")
 w("Corpus: the 274 published cases over five base states (tests/data/published_cases.tsv;"
