@@ -154,8 +154,9 @@ bool starts_with_fold(std::string_view s, std::string_view p) {
   return true;
 }
 
-Lines clean_lines(std::string_view input, Cleaned& what) {
+Lines clean_lines(std::string_view input) {
   Lines out;
+  Cleaned& what = out.cleaned;
   size_t count = 1;
   for (size_t at = input.find('\n'); at != std::string_view::npos; at = input.find('\n', at + 1)) ++count;
   out.lines.reserve(count);
@@ -226,13 +227,13 @@ Lines clean_lines(std::string_view input, Cleaned& what) {
   return out;
 }
 
-void note_cleaning(const Cleaned& what, std::vector<ReaderNote>& notes) {
-  if (what.html) notes.push_back({0, "removed HTML markup (tags, entities) around the values"});
-  if (what.quoted) notes.push_back({0, "removed e-mail quoting ('> ')"});
+void Lines::annotate(std::vector<ReaderNote>& notes) const {
+  if (cleaned.html) notes.push_back({0, "removed HTML markup (tags, entities) around the values"});
+  if (cleaned.quoted) notes.push_back({0, "removed e-mail quoting ('> ')"});
+  for (const ReaderNote& n : join_notes) notes.push_back(n);
 }
 
-void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& complete,
-                  std::vector<ReaderNote>& notes) {
+void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& complete) {
   std::vector<Line>& all = lines.lines;
   size_t kept = 0;  // lines are compacted in place: all[0, kept) is the result so far
   std::string joined;
@@ -260,7 +261,7 @@ void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& c
   }
   all.resize(kept);
   if (!joined.empty())
-    notes.push_back({0, "wrapped lines joined to the line before them (values across a wrap are kept only at their full "
+    lines.join_notes.push_back({0, "wrapped lines joined to the line before them (values across a wrap are kept only at their full "
                         "printed width): lines " + joined});
 }
 

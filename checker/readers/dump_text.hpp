@@ -20,6 +20,13 @@ struct Line {
   std::vector<size_t> joins;  // offsets in `text` where a wrapped continuation was appended
 };
 
+// What cleaning removed, for one note per input rather than one per line.
+struct Cleaned {
+  bool html = false;        // tags or entities
+  bool quoted = false;      // "> " e-mail quoting
+  bool prefixes = false;    // dmesg/syslog/journal/"(XEN)" prefixes
+};
+
 // An input's lines. Most are views of the input itself (a prefix or a '\r'
 // removed is only a narrower view): copying every line was a third of a
 // QEMU dump's allocations. Texts cleaning had to rewrite (escapes, HTML) or
@@ -28,6 +35,8 @@ struct Line {
 struct Lines {
   std::vector<Line> lines;
   std::deque<std::string> owned;
+  Cleaned cleaned;                     // what clean_lines removed
+  std::vector<ReaderNote> join_notes;  // what join_wrapped glued
 
   Lines() = default;
   Lines(Lines&&) = default;  // a deque's move keeps its strings in place
@@ -36,25 +45,19 @@ struct Lines {
   auto end() { return lines.end(); }
   // Keeps `t` for as long as the lines: for a rewritten line's text.
   std::string_view own(std::string t) { return owned.emplace_back(std::move(t)); }
+  // The notes every input read from these lines carries: what cleaning
+  // removed and which lines were glued.
+  void annotate(std::vector<ReaderNote>& notes) const;
 };
 
-// What cleaning removed, for one note per input rather than one per line.
-struct Cleaned {
-  bool html = false;        // tags or entities
-  bool quoted = false;      // "> " e-mail quoting
-  bool prefixes = false;    // dmesg/syslog/journal/"(XEN)" prefixes
-};
-
-Lines clean_lines(std::string_view input, Cleaned& what);
-void note_cleaning(const Cleaned& what, std::vector<ReaderNote>& notes);
+Lines clean_lines(std::string_view input);
 
 // E-mail clients wrap long lines. A line that does not start a record of the
 // format is glued to the record line before it when that one is incomplete;
 // numbers that span the glue point are only trusted at their full printed
 // width (see Scanner::hex).
 using LinePred = std::function<bool(std::string_view)>;
-void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& complete,
-                  std::vector<ReaderNote>& notes);
+void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& complete);
 // Blanks off both ends of a line, its join offsets moved with its text.
 void trim_line(Line& l);
 

@@ -80,10 +80,8 @@ class VmcsReader {
   VmcsReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
 
   ReadResult run(std::string_view input) {
-    text::Cleaned cleaned;
-    text::Lines lines = text::clean_lines(input, cleaned);
-    std::vector<ReaderNote> join_notes;
-    text::join_wrapped(lines, starts_record, complete, join_notes);
+    text::Lines lines = text::clean_lines(input);
+    text::join_wrapped(lines, starts_record, complete);
     for (Line& l : lines) {
       text::trim_line(l);
       line(l);
@@ -94,8 +92,7 @@ class VmcsReader {
     for (size_t i = 0; i < dumps_.size(); ++i) {
       StateInput& in = dumps_[i];
       if (dumps_.size() > 1) in.part = "dump " + std::to_string(i + 1) + (in.part.empty() ? "" : ", " + in.part);
-      text::note_cleaning(cleaned, in.notes);
-      for (const ReaderNote& n : join_notes) in.notes.push_back(n);
+      lines.annotate(in.notes);
     }
     return std::move(dumps_);
   }

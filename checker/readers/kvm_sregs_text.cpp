@@ -94,15 +94,14 @@ class SregsReader {
   SregsReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
 
   ReadResult run(std::string_view input) {
-    text::Cleaned cleaned;
-    text::Lines lines = text::clean_lines(input, cleaned);
+    text::Lines lines = text::clean_lines(input);
     for (const Line& l : lines) line(l);
     close();
     if (states_.empty())
       return ReadError{file_, 1, 1, "no kvm_regs/kvm_sregs fields found (expected lines such as 'cr0 = 0x60000010' or 'rip: 0xfff0')"};
     for (size_t i = 0; i < states_.size(); ++i) {
       if (states_.size() > 1 && states_[i].part.empty()) states_[i].part = "vcpu " + std::to_string(i);
-      text::note_cleaning(cleaned, states_[i].notes);
+      lines.annotate(states_[i].notes);
     }
     return std::move(states_);
   }

@@ -132,10 +132,8 @@ class QemuReader {
       : file_(file), slots_(slots), opts_(o), ids_(slot_ids(slots, kFieldNames)) {}
 
   ReadResult run(std::string_view input) {
-    text::Cleaned cleaned;
-    text::Lines lines = text::clean_lines(input, cleaned);
-    std::vector<ReaderNote> join_notes;
-    text::join_wrapped(lines, starts_record, complete, join_notes);
+    text::Lines lines = text::clean_lines(input);
+    text::join_wrapped(lines, starts_record, complete);
     for (const Line& l : lines) line(l);
     close_block();
     if (blocks_.empty())
@@ -144,8 +142,7 @@ class QemuReader {
     for (size_t i = 0; i < blocks_.size(); ++i) {
       StateInput& in = blocks_[i];
       if (in.part.empty() && blocks_.size() > 1) in.part = "dump " + std::to_string(i + 1);
-      text::note_cleaning(cleaned, in.notes);
-      for (const ReaderNote& n : join_notes) in.notes.push_back(n);
+      lines.annotate(in.notes);
     }
     return std::move(blocks_);
   }

@@ -22,8 +22,8 @@ TEST_CASE("dump text: prefixes and CR are cut as views of the input, rewrites ar
       "> EAX=00000000 EBX=00000001\n"
       "RIP=&lt;0f&gt; \x1b[KCS =f000\n"
       "plain";
-  text::Cleaned what;
-  text::Lines lines = text::clean_lines(input, what);
+  text::Lines lines = text::clean_lines(input);
+  const text::Cleaned& what = lines.cleaned;
   REQUIRE(lines.lines.size() == 4);
   CHECK(lines.lines[0].text == "CR0=00000030");
   CHECK(lines.lines[1].text == "EAX=00000000 EBX=00000001");
@@ -38,6 +38,9 @@ TEST_CASE("dump text: prefixes and CR are cut as views of the input, rewrites ar
   CHECK(what.prefixes);
   CHECK(what.quoted);
   CHECK(what.html);
+  std::vector<ReaderNote> notes;
+  lines.annotate(notes);
+  REQUIRE(notes.size() == 2);  // HTML and quoting; prefixes go without a note
   // Moving the lines keeps every view valid.
   text::Lines moved = std::move(lines);
   CHECK(moved.lines[2].text == "RIP=<0f> CS =f000");
@@ -45,12 +48,12 @@ TEST_CASE("dump text: prefixes and CR are cut as views of the input, rewrites ar
 
 TEST_CASE("dump text: a wrapped line is glued with its join offset, kept through trimming", "[dump-text]") {
   const std::string input = "  RAX=0000000000000001 RBX=00000000\n00000002\nRCX=3\n";
-  text::Cleaned what;
-  text::Lines lines = text::clean_lines(input, what);
+  text::Lines lines = text::clean_lines(input);
   auto starts = [](std::string_view l) { return text::trim_view(l).substr(0, 4) == "RAX=" || l.substr(0, 4) == "RCX="; };
   auto complete = [](std::string_view l) { return l.find("RBX=") != std::string_view::npos && l.size() > 40; };
+  text::join_wrapped(lines, starts, complete);
   std::vector<ReaderNote> notes;
-  text::join_wrapped(lines, starts, complete, notes);
+  lines.annotate(notes);
   REQUIRE(lines.lines.size() == 3);  // the glued line, RCX=, and the empty last line
   text::Line& l = lines.lines[0];
   CHECK(l.text == "  RAX=0000000000000001 RBX=0000000000000002");
