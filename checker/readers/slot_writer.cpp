@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <deque>
 
 namespace vcpuspec::readers {
 
@@ -78,27 +79,51 @@ void SlotWriter::unreadable(Id i, uint32_t line, const std::string& why) {
   if (!was && !why.empty()) note(line, std::string(slots_[s].name) + " unreadable (" + why + "): left missing");
 }
 
+namespace {
+
+// The 1-bit controls a raw word splits into, and the bit of each, read off
+// the declarations once per slot table and word: parsing every slot's text
+// for every control word of every dump was most of a VMCS dump's read time.
+// Slot tables are the generated static arrays, never freed.
+struct WordBits {
+  const rt::SlotInfo* data;
+  std::string key;  // the control prefix, or the VMCB offset in hex
+  std::vector<std::pair<long, unsigned>> bits;  // (slot, bit)
+};
+
+template <class Build>
+const std::vector<std::pair<long, unsigned>>& word_bits(Slots slots, const std::string& key, Build build) {
+  thread_local std::deque<WordBits> cache;  // deque: references stay valid as it grows
+  for (const WordBits& w : cache)
+    if (w.data == slots.data() && w.key == key) return w.bits;
+  WordBits w{slots.data(), key, {}};
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (long bit = build(slots[i]); bit >= 0) w.bits.emplace_back(static_cast<long>(i), static_cast<unsigned>(bit));
+  return cache.emplace_back(std::move(w)).bits;
+}
+
+}  // namespace
+
 void SlotWriter::control_word(std::string_view prefix, uint64_t word, uint32_t line) {
-  for (const rt::SlotInfo& s : slots_) {
+  auto bit_of = [&](const rt::SlotInfo& s) -> long {
     std::string_view n = s.name;
-    if (s.kind != rt::SlotKind::Control || s.width != 1 || n.substr(0, prefix.size()) != prefix) continue;
+    if (s.kind != rt::SlotKind::Control || s.width != 1 || n.substr(0, prefix.size()) != prefix) return -1;
     long bit = number_after(s.doc ? s.doc : "", "bit ", 10);
-    if (bit < 0 || bit > 63) continue;
-    given(n, (word >> bit) & 1, line);
-  }
+    return bit > 63 ? -1 : bit;
+  };
+  for (const auto& [slot, bit] : word_bits(slots_, std::string(prefix), bit_of)) given(slot, (word >> bit) & 1, line);
 }
 
 void SlotWriter::vmcb_word(unsigned offset, uint64_t word, uint32_t line) {
-  for (const rt::SlotInfo& s : slots_) {
-    if (s.kind != rt::SlotKind::Control || s.width != 1 || !s.doc) continue;
+  auto bit_of = [&](const rt::SlotInfo& s) -> long {
+    if (s.kind != rt::SlotKind::Control || s.width != 1 || !s.doc) return -1;
     std::string_view doc = s.doc;
-    long off = number_after(doc, "offset ", 16);
-    if (off != static_cast<long>(offset)) continue;
-    size_t at = doc.find("offset ");
-    long bit = number_after(doc.substr(at), "bit ", 10);
-    if (bit < 0 || bit > 31) continue;
-    given(s.name, (word >> bit) & 1, line);
-  }
+    if (number_after(doc, "offset ", 16) != static_cast<long>(offset)) return -1;
+    long bit = number_after(doc.substr(doc.find("offset ")), "bit ", 10);
+    return bit > 31 ? -1 : bit;
+  };
+  for (const auto& [slot, bit] : word_bits(slots_, "vmcb " + std::to_string(offset), bit_of))
+    given(slot, (word >> bit) & 1, line);
 }
 
 uint64_t ar_from_qemu_flags(uint64_t flags) { return (flags >> 8) & 0xF0FF; }
