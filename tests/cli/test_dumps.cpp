@@ -4,8 +4,11 @@
 // batch. Per-dump options below exercise --expect, --flavor and --set.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -100,4 +103,33 @@ TEST_CASE("golden: the corpus as one batch, text and JSON Lines", "[golden][dump
   }
   CHECK(lines == static_cast<size_t>(std::count(r.out.begin(), r.out.end(), '\n')) - 1);  // minus the total line
   CHECK(j.exit_code == r.exit_code);
+}
+
+// Batch mode streams: one input in memory at a time, whatever the number of
+// files (issue 10: under 100 MB over 1 GB; scripts/bench.sh measures that).
+// Four files of 16 MiB must not need more than one of them plus slack.
+TEST_CASE("dumps: check --batch memory does not grow with the number of inputs", "[dumps]") {
+  const fs::path dir = fs::temp_directory_path() / ("vcpuspec_batch_rss_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string one = test::read_text(test::source_dir() + "/" + kDir + "/qemu_kvm_reset_smp2.txt") + "\n";
+  std::string file;
+  while (file.size() < (16u << 20)) file += one;
+  const size_t per_file = file.size() / one.size() * 2;  // the dump holds two vCPUs
+  for (int i = 0; i < 4; ++i) {
+    std::ofstream(dir / ("f" + std::to_string(i) + ".txt"), std::ios::binary) << file;
+  }
+  test::RunResult single = test::run_cli({"check", "--batch", (dir / "f0.txt").string()});
+  test::RunResult all = test::run_cli({"check", "--batch", dir.string()});
+  fs::remove_all(dir);
+  REQUIRE(single.err.empty());
+  REQUIRE(all.err.empty());
+  CHECK(static_cast<size_t>(std::count(single.out.begin(), single.out.end(), '\n')) >= per_file);
+  CHECK(static_cast<size_t>(std::count(all.out.begin(), all.out.end(), '\n')) >= 4 * per_file);
+  INFO("peak RSS: one file " << single.peak_rss_kb << " KiB, four files " << all.peak_rss_kb << " KiB");
+#if defined(__SANITIZE_ADDRESS__)
+  WARN("built with ASan: its shadow memory makes RSS meaningless; bounds not checked");
+#else
+  CHECK(all.peak_rss_kb < single.peak_rss_kb + 8 * 1024);
+  CHECK(all.peak_rss_kb < 100 * 1000);
+#endif
 }
