@@ -45,7 +45,7 @@ for what in "prove_all_s:prove" "lint_s:lint"; do
 done
 
 # Peak RSS of one `check --batch` over 1 GB of QEMU dumps: 100 files of 10 MiB,
-# each a run of `info registers` dumps (the limit per input is 256 MiB).
+# each a run of `info registers` dumps.
 mkdir "$tmp/gb"
 python3 -c "
 d = open('tests/data/dumps/qemu_kvm_reset_smp2.txt').read().rstrip() + '\n\n'
@@ -56,6 +56,11 @@ echo "rss_1gb_kb $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/gb
 echo "rss_1gb_bytes $(du -cb "$tmp/gb"/f*.txt | tail -1 | cut -f1)" >>"$tmp/times"
 echo "rss_1gb_states $(grep -c '^[A-Z]* ' "$tmp/gb.out")" >>"$tmp/times"
 echo "rss_1gb_s $(python3 -c "print(round($t1 - $t0, 2))")" >>"$tmp/times"
+# The same gigabyte as one stream on stdin (read in pieces of whole dumps).
+t0=$(now); cat "$tmp"/gb/f*.txt | /usr/bin/time -v ./build/vcpuspec check --batch - >"$tmp/gbs.out" 2>"$tmp/gbs.err" || true; t1=$(now)
+echo "rss_stream_kb $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/gbs.err")" >>"$tmp/times"
+echo "rss_stream_states $(grep -c '^[A-Z]* ' "$tmp/gbs.out")" >>"$tmp/times"
+echo "rss_stream_s $(python3 -c "print(round($t1 - $t0, 2))")" >>"$tmp/times"
 rm -rf "$tmp/gb"
 
 ./build/bench/vcpuspec_bench --benchmark_format=json --benchmark_repetitions=3 --benchmark_filter=-BM_Prove \

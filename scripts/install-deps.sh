@@ -9,7 +9,7 @@ antlr4 default-jre-headless libantlr4-runtime-dev
 libz3-dev catch2 graphviz libgraphviz-dev
 nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev
 clang libclang-rt-14-dev
-qemu-system-x86 python3"
+qemu-system-x86 python3 time"
 
 missing=""
 for p in $PKGS; do

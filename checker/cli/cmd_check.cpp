@@ -1,9 +1,13 @@
 // vcpuspec check: read state files, run the generated checks, optionally
 // compare with the spec's RESET or INIT state.
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "checker.gen.hpp"
@@ -13,6 +17,7 @@
 #include "engine/expect_state.hpp"
 #include "engine/run_checks.hpp"
 #include "readers/detect.hpp"
+#include "readers/pieces.hpp"
 #include "report/batch_report.hpp"
 #include "report/sarif.hpp"
 #include "report/check_report.hpp"
@@ -81,6 +86,19 @@ readers::ReadResult read_one(const std::string& path, const std::string& format,
     return readers::ReadError{shown, 0, 0, "cannot read: a directory"};
   if (!read_input(path, text, err)) return readers::ReadError{shown, 0, 0, "cannot read: " + err};
   return readers::read_any(text, shown, format, slots(), o);
+}
+
+// --batch: an input read in pieces (readers::read_pieces), each state
+// handed to `each` as soon as its piece is read.
+std::optional<readers::ReadError> read_streamed(const std::string& path, const std::string& format,
+                                                const readers::ReadOptions& o, const readers::EachInput& each) {
+  std::string shown = path == "-" ? "<stdin>" : path;
+  if (path == "-") return readers::read_pieces(std::cin, shown, format, slots(), o, each);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return readers::ReadError{shown, 0, 0, "cannot read: a directory"};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return readers::ReadError{shown, 0, 0, std::string("cannot read: ") + std::strerror(errno)};
+  return readers::read_pieces(in, shown, format, slots(), o, each);
 }
 
 // --set KEY=VALUE: configuration only (cpu.*, vcpu.*, feature and control names).
@@ -257,19 +275,24 @@ int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::St
   InputChecker checker(a, expect, before);
   report::BatchTotals totals;
   bool any_error = false;
+  int stop = -1;  // an exit code once the spec model was needed and did not load
+  auto each = [&](readers::StateInput& in) {
+    if (stop >= 0) return;
+    report::CheckedInput ci;
+    int exit = kOk;
+    if (!checker.check(in, ci, exit)) {
+      stop = exit;
+      return;
+    }
+    std::cout << (a.json ? report::batch_line_json(ci, slots(), totals) : report::batch_line_text(ci, totals));
+  };
   for (const std::string& path : expand_inputs(a.inputs)) {
-    auto r = read_one(path, a.format, ro);
-    if (auto* e = std::get_if<readers::ReadError>(&r)) {
+    std::optional<readers::ReadError> e = read_streamed(path, a.format, ro, each);
+    if (stop >= 0) return stop;
+    if (e) {
       any_error = true;
       std::cout << (a.json ? report::batch_error_json(*e, totals) : report::batch_error_text(*e, totals));
       if (!a.json) std::cerr << e->format() << "\n";
-      continue;
-    }
-    for (readers::StateInput& in : std::get<readers::Inputs>(r)) {
-      report::CheckedInput ci;
-      int exit = kOk;
-      if (!checker.check(in, ci, exit)) return exit;
-      std::cout << (a.json ? report::batch_line_json(ci, slots(), totals) : report::batch_line_text(ci, totals));
     }
   }
   if (!a.json) std::cout << report::batch_totals_text(totals);

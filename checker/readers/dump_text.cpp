@@ -154,13 +154,13 @@ bool starts_with_fold(std::string_view s, std::string_view p) {
   return true;
 }
 
-Lines clean_lines(std::string_view input) {
+Lines clean_lines(std::string_view input, uint32_t first_line) {
   Lines out;
   Cleaned& what = out.cleaned;
   size_t count = 1;
   for (size_t at = input.find('\n'); at != std::string_view::npos; at = input.find('\n', at + 1)) ++count;
   out.lines.reserve(count);
-  uint32_t no = 0;
+  uint32_t no = first_line - 1;
   size_t pos = 0;
   while (pos <= input.size()) {
     size_t nl = input.find('\n', pos);

@@ -50,7 +50,8 @@ struct Lines {
   void annotate(std::vector<ReaderNote>& notes) const;
 };
 
-Lines clean_lines(std::string_view input);
+// `first_line`: the number of the input's first line (a piece of a larger input).
+Lines clean_lines(std::string_view input, uint32_t first_line = 1);
 
 // E-mail clients wrap long lines. A line that does not start a record of the
 // format is glued to the record line before it when that one is incomplete;

@@ -14,6 +14,12 @@ namespace vcpuspec::readers {
 
 struct ReadOptions {
   std::string flavor;  // --flavor: what the reader infers depends on it (QEMU read as vmx or svm)
+  // For one piece of a large input (read_pieces): the input line the piece
+  // starts on, and how many dumps the pieces before it held (unnamed dumps
+  // are "dump N" counting on; a lone one in its piece is named too).
+  uint32_t first_line = 1;
+  size_t dumps_before = 0;
+  bool piece = false;
 };
 
 using Inputs = std::vector<StateInput>;
@@ -21,6 +27,11 @@ using ReadResult = std::variant<Inputs, ReadError>;
 
 // QEMU `info registers` / cpu_dump_state() (target/i386/cpu-dump.c).
 ReadResult read_qemu(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o);
+// Where a QEMU log can be cut into pieces of whole dumps: the offset of the
+// last line after the first that opens a dump (CPU#N, QEMU's "KVM: entry
+// failed" / "KVM internal error" header, or a first register line no header
+// leads into), or npos.
+size_t qemu_last_dump_start(std::string_view text);
 // Linux dump_vmcs() (arch/x86/kvm/vmx/vmx.c).
 ReadResult read_kvm_vmcs(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o);
 // Linux dump_vmcb() (arch/x86/kvm/svm/svm.c).

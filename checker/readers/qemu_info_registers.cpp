@@ -67,6 +67,7 @@ constexpr GprLine kGprLines[] = {
 
 // The lines cpu_dump_state always prints: one missing means the dump was cut short.
 constexpr std::string_view kExpectedLines[] = {"EIP=", "RIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="};
+constexpr unsigned kEferLine = 6;  // the last of them
 
 // The key a segment line starts with: "ES =", "LDT=", "TR =".
 constexpr std::string_view kSegKeys[] = {"ES =", "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR ="};
@@ -132,7 +133,7 @@ class QemuReader {
       : file_(file), slots_(slots), opts_(o), ids_(slot_ids(slots, kFieldNames)) {}
 
   ReadResult run(std::string_view input) {
-    text::Lines lines = text::clean_lines(input);
+    text::Lines lines = text::clean_lines(input, opts_.first_line);
     text::join_wrapped(lines, starts_record, complete);
     for (const Line& l : lines) line(l);
     close_block();
@@ -141,7 +142,7 @@ class QemuReader {
                        "no QEMU register dump found (expected cpu_dump_state lines such as 'EAX=...' or 'RAX=...')"};
     for (size_t i = 0; i < blocks_.size(); ++i) {
       StateInput& in = blocks_[i];
-      if (in.part.empty() && blocks_.size() > 1) in.part = "dump " + std::to_string(i + 1);
+      if (in.part.empty() && (blocks_.size() > 1 || opts_.piece)) in.part = "dump " + std::to_string(opts_.dumps_before + i + 1);
       lines.annotate(in.notes);
     }
     return std::move(blocks_);
@@ -270,6 +271,14 @@ class QemuReader {
   // Lines QEMU prints before the dump; they say which hypervisor failed and how.
   bool header(const Line& l) {
     std::string_view t = l.text;
+    bool is_header = text::starts_with(t, "KVM: entry failed, hardware error") || text::starts_with(t, "KVM internal error. Suberror:");
+    // QEMU prints the header before the dump it explains: after a dump's
+    // last line (EFER=) the header is the next dump's, and a new event.
+    // Inside a dump it is another vCPU's, interleaved on stderr: noted once.
+    if (is_header && cur_ && has_gprs_ && (seen_ >> kEferLine) & 1) {
+      close_block();
+      seen_internal_ = false;
+    }
     if (text::starts_with(t, "KVM: entry failed, hardware error")) {
       Scanner sc(l);
       Number n = sc.hex(t.find("error") + 5);
@@ -536,6 +545,44 @@ class QemuReader {
 
 ReadResult read_qemu(std::string_view text, const std::string& file, Slots slots, const ReadOptions& o) {
   return QemuReader(file, slots, o).run(text);
+}
+
+size_t qemu_last_dump_start(std::string_view text) {
+  // A line as the reader sees it: cleaned of log prefixes and quoting.
+  auto cleaned = [](std::string_view line) {
+    text::Lines one = text::clean_lines(line);
+    return std::string(one.lines.empty() ? std::string_view() : one.lines[0].text);
+  };
+  auto opens = [](std::string_view t) {
+    return text::starts_with(t, "CPU#") || text::starts_with(t, "KVM: entry failed") ||
+           text::starts_with(t, "KVM internal error");
+  };
+  // What leads into a dump: a cut right after one would part a dump from its header.
+  auto leads_in = [&](std::string_view t) {
+    return opens(t) || text::starts_with(t, "extra data") || text::starts_with(t, "emulation failure");
+  };
+  size_t end = text.size();
+  for (size_t at = text.rfind('\n', end ? end - 1 : 0); at != std::string_view::npos && at > 0;
+       at = text.rfind('\n', at - 1)) {
+    size_t start = at + 1;
+    std::string t = cleaned(text.substr(start, end - start));
+    end = at;
+    bool registers = text::starts_with(t, "RAX=") || text::starts_with(t, "EAX=");
+    if (!opens(t) && !registers) continue;
+    // The lines before it must not lead into this dump (up to 8 back: QEMU's
+    // internal-error header is at most a few lines of extra data).
+    bool led = false;
+    size_t back = at;
+    for (int k = 0; k < 8 && back > 0 && !led; ++k) {
+      size_t prev = text.rfind('\n', back - 1);
+      size_t b = prev == std::string_view::npos ? 0 : prev + 1;
+      led = leads_in(cleaned(text.substr(b, back - b)));
+      if (prev == std::string_view::npos) break;
+      back = prev;
+    }
+    if (!led) return start;
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace vcpuspec::readers

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,6 +99,9 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
   }
   fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
   fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+  // Non-blocking stdin too: a large input written in one blocking write
+  // would wait for the child while the child waits for us to drain stdout.
+  if (in_pipe[1] >= 0) fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
   bool out_open = true, err_open = true;
   char buf[65536];
   while (out_open || err_open) {
@@ -113,7 +115,7 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
       if (fds[i].fd == in_pipe[1] && (fds[i].revents & (POLLOUT | POLLERR | POLLHUP))) {
         ssize_t w = write(in_pipe[1], stdin_text.data() + written, stdin_text.size() - written);
         if (w > 0) written += static_cast<size_t>(w);
-        if (w < 0 || written == stdin_text.size()) {
+        if ((w < 0 && errno != EAGAIN) || written == stdin_text.size()) {
           close(in_pipe[1]);
           in_pipe[1] = -1;
         }
@@ -129,9 +131,7 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
   close(out_pipe[0]);
   close(err_pipe[0]);
   int status = 0;
-  struct rusage ru {};
-  wait4(pid, &status, 0, &ru);
-  r.peak_rss_kb = ru.ru_maxrss;
+  waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }

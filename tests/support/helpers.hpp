@@ -22,7 +22,6 @@ bool match_golden(const std::string& path, const std::string& actual, std::strin
 struct RunResult {
   int exit_code = -1;
   std::string out, err;
-  long peak_rss_kb = 0;  // the process's peak resident set (getrusage ru_maxrss)
 };
 // Runs the built vcpuspec with `args` (cwd: the source dir), feeding `stdin_text`.
 RunResult run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "");

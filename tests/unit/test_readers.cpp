@@ -274,3 +274,21 @@ TEST_CASE("readers: attribute layouts convert to VMX access rights", "[readers]"
   CHECK(readers::ar_from_vmcb_attrib(0x029b) == 0x209b);
   CHECK(readers::ar_from_vmcb_attrib(0x0fff) == 0xf0ff);
 }
+
+TEST_CASE("readers: a QEMU header after a finished dump is the next dump's", "[readers]") {
+  // Two logs one after the other: `info registers -a`, then an internal error
+  // whose header both vCPUs print before their dumps.
+  std::string text = test::read_text(test::source_dir() + "/tests/data/dumps/qemu_kvm_reset_smp2.txt") + "\n" +
+                     test::read_text(test::source_dir() + "/tests/data/dumps/qemu_two_dumps_real_mode.txt");
+  readers::Inputs in = read(text, "qemu");
+  REQUIRE(in.size() == 4);
+  auto noted = [](const readers::StateInput& s) {
+    for (const readers::ReaderNote& n : s.notes)
+      if (n.text.find("KVM internal error") != std::string::npos) return true;
+    return false;
+  };
+  CHECK(in[1].part == "CPU#1");
+  CHECK_FALSE(noted(in[1]));
+  CHECK(noted(in[2]));
+  CHECK_FALSE(noted(in[3]));  // the second vCPU's header was printed with the first's: one note
+}
