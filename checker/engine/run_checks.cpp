@@ -1,8 +1,10 @@
 #include "engine/run_checks.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <cstring>
+#include <tuple>
+
+#include "runtime/table_cache.hpp"
 
 namespace vcpuspec::engine {
 
@@ -84,52 +86,37 @@ void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::S
   if (named.size() > 4) r.config_read += ", ...";
 }
 
-}  // namespace
-
-namespace {
-
 // Which checks and groups apply to a flavor, and which applicable checks no
 // group covers: found once per table and flavor (every check's scope tested
-// twice per input was a fifth of a dump batch's checking time). Check tables
-// are the generated static arrays, never freed: their address is their identity.
+// twice per input was a fifth of a dump batch's checking time).
 struct Plan {
-  const rt::CheckInfo* checks;
-  size_t num_checks;
-  const rt::CheckGroup* groups;
-  size_t num_groups;
-  std::string flavor;
   std::vector<uint32_t> applicable;               // check indices, in spec order
   std::vector<const rt::CheckGroup*> groups_here;  // groups of the flavor's scopes
   std::vector<uint32_t> ungrouped;                // applicable checks no group of groups_here covers
 };
 
 const Plan& plan_for(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups, std::string_view flavor) {
-  thread_local std::deque<Plan> cache;  // deque: references stay valid as it grows
-  for (const Plan& p : cache)
-    if (p.checks == checks.data() && p.num_checks == checks.size() && p.groups == groups.data() &&
-        p.num_groups == groups.size() && p.flavor == flavor)
-      return p;
-  Plan p{checks.data(), checks.size(), groups.data(), groups.size(), std::string(flavor), {}, {}, {}};
-  std::vector<bool> covered(checks.size(), false);
-  for (const rt::CheckGroup& g : groups) {
-    if (!g.eval || !scope_applies(g.scope, flavor)) continue;
-    p.groups_here.push_back(&g);
-    for (unsigned k = 0; k < g.num_checks; ++k)
-      if (g.checks[k] < checks.size()) covered[g.checks[k]] = true;
-  }
-  for (size_t i = 0; i < checks.size(); ++i) {
-    if (!scope_applies(checks[i].scope, flavor)) continue;
-    p.applicable.push_back(static_cast<uint32_t>(i));
-    if (!covered[i]) p.ungrouped.push_back(static_cast<uint32_t>(i));
-  }
-  return cache.emplace_back(std::move(p));
+  auto key = std::tuple(checks.data(), checks.size(), groups.data(), groups.size(), std::string(flavor));
+  return rt::once_per_table<Plan>(key, [&] {
+    Plan p;
+    std::vector<bool> covered(checks.size(), false);
+    for (const rt::CheckGroup& g : groups) {
+      if (!g.eval || !scope_applies(g.scope, flavor)) continue;
+      p.groups_here.push_back(&g);
+      for (unsigned k = 0; k < g.num_checks; ++k)
+        if (g.checks[k] < checks.size()) covered[g.checks[k]] = true;
+    }
+    for (size_t i = 0; i < checks.size(); ++i) {
+      if (!scope_applies(checks[i].scope, flavor)) continue;
+      p.applicable.push_back(static_cast<uint32_t>(i));
+      if (!covered[i]) p.ungrouped.push_back(static_cast<uint32_t>(i));
+    }
+    return p;
+  });
 }
 
-}  // namespace
-
-std::vector<rt::Verdict> applicable_verdicts(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups,
-                                             const rt::State& s, std::string_view flavor) {
-  const Plan& plan = plan_for(checks, groups, flavor);
+// Every check's verdict, NotApplicable outside the plan: groups first, then the rest one by one.
+std::vector<rt::Verdict> verdicts(const Plan& plan, std::span<const rt::CheckInfo> checks, const rt::State& s) {
   std::vector<rt::Verdict> v(checks.size(), rt::Verdict::NotApplicable);
   for (const rt::CheckGroup* g : plan.groups_here) {
     const rt::GroupVerdicts gv = g->eval(s);
@@ -140,6 +127,13 @@ std::vector<rt::Verdict> applicable_verdicts(std::span<const rt::CheckInfo> chec
   return v;
 }
 
+}  // namespace
+
+std::vector<rt::Verdict> applicable_verdicts(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups,
+                                             const rt::State& s, std::string_view flavor) {
+  return verdicts(plan_for(checks, groups, flavor), checks, s);
+}
+
 CheckRun run_checks(std::span<const rt::CheckInfo> checks, readers::Slots slots, const readers::StateInput& in,
                     const std::vector<std::string>& only) {
   return run_checks(checks, {}, slots, in, only);
@@ -148,16 +142,16 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, readers::Slots slots,
 CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups, readers::Slots slots,
                     const readers::StateInput& in, const std::vector<std::string>& only) {
   CheckRun run;
-  const std::vector<rt::Verdict> verdicts = applicable_verdicts(checks, groups, in.state, in.flavor);
-  long ug = -2, ept = -2;  // looked up at the first failure
   const Plan& plan = plan_for(checks, groups, in.flavor);
+  const std::vector<rt::Verdict> by_check = verdicts(plan, checks, in.state);
+  long ug = -2, ept = -2;  // looked up at the first failure
   run.results.reserve(plan.applicable.size());
   for (uint32_t i : plan.applicable) {
     const rt::CheckInfo& c = checks[i];
     if (!only.empty() && std::find(only.begin(), only.end(), c.id) == only.end()) continue;
     CheckResult r;
     r.info = &c;
-    r.verdict = verdicts[i];
+    r.verdict = by_check[i];
     switch (r.verdict) {
       case rt::Verdict::Pass: ++run.pass; break;
       case rt::Verdict::NotApplicable: ++run.not_applicable; break;

@@ -1,9 +1,10 @@
 #include "readers/input.hpp"
 
-#include <deque>
+#include <tuple>
 #include <unordered_map>
 
 #include "readers/dumps.hpp"
+#include "runtime/table_cache.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -50,26 +51,21 @@ bool parse_u64(std::string_view t, uint64_t& out) {
 
 namespace {
 
-// Which slots have a default and which follow another: found once per
-// table, since every input of a batch walks them. Slot tables are the
-// generated static arrays, never freed, so their address is their identity.
+// Which slots have a default and which follow another: every input of a
+// batch walks them.
 struct DefaultPlan {
-  const rt::SlotInfo* data;
-  size_t size;
   std::vector<uint32_t> defaulted, followers;
 };
 
 const DefaultPlan& default_plan(Slots slots) {
-  thread_local std::deque<DefaultPlan> cache;  // deque: references stay valid as it grows
-  for (const DefaultPlan& p : cache)
-    if (p.data == slots.data() && p.size == slots.size()) return p;
-  DefaultPlan p{slots.data(), slots.size(), {}, {}};
-  for (size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i].has_default) p.defaulted.push_back(static_cast<uint32_t>(i));
-    if (slots[i].default_from >= 0) p.followers.push_back(static_cast<uint32_t>(i));
-  }
-  cache.push_back(std::move(p));
-  return cache.back();
+  return rt::once_per_table<DefaultPlan>(std::pair(slots.data(), slots.size()), [&] {
+    DefaultPlan p;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (slots[i].has_default) p.defaulted.push_back(static_cast<uint32_t>(i));
+      if (slots[i].default_from >= 0) p.followers.push_back(static_cast<uint32_t>(i));
+    }
+    return p;
+  });
 }
 
 }  // namespace
@@ -105,23 +101,14 @@ long find_slot(Slots slots, std::string_view name) {
   // of a dump's read time): one hash index per slot table, built on first
   // use. Tables are the generated static arrays; a hit is still compared
   // with the table, so a table at a reused address cannot give a wrong slot.
-  struct Index {
-    const rt::SlotInfo* data;
-    size_t size;
-    std::unordered_map<std::string_view, long> by_name;
-  };
-  thread_local std::vector<Index> cache;
-  Index* ix = nullptr;
-  for (Index& c : cache)
-    if (c.data == slots.data() && c.size == slots.size()) ix = &c;
-  if (!ix) {
-    Index fresh{slots.data(), slots.size(), {}};
-    for (size_t i = 0; i < slots.size(); ++i) fresh.by_name.emplace(slots[i].name, static_cast<long>(i));  // first wins
-    cache.push_back(std::move(fresh));
-    ix = &cache.back();
-  }
-  auto it = ix->by_name.find(name);
-  if (it == ix->by_name.end()) return -1;
+  using Index = std::unordered_map<std::string_view, long>;
+  const Index& by_name = rt::once_per_table<Index>(std::pair(slots.data(), slots.size()), [&] {
+    Index ix;
+    for (size_t i = 0; i < slots.size(); ++i) ix.emplace(slots[i].name, static_cast<long>(i));  // first wins
+    return ix;
+  });
+  auto it = by_name.find(name);
+  if (it == by_name.end()) return -1;
   if (name == slots[static_cast<size_t>(it->second)].name) return it->second;
   for (size_t i = 0; i < slots.size(); ++i)
     if (name == slots[i].name) return static_cast<long>(i);
@@ -129,19 +116,11 @@ long find_slot(Slots slots, std::string_view name) {
 }
 
 std::span<const long> slot_ids(Slots slots, std::span<const std::string_view> names) {
-  struct Resolved {
-    const rt::SlotInfo* data;
-    size_t size;
-    const std::string_view* names;
+  return rt::once_per_table<std::vector<long>>(std::tuple(slots.data(), slots.size(), names.data()), [&] {
     std::vector<long> ids;
-  };
-  thread_local std::deque<Resolved> cache;
-  for (const Resolved& r : cache)
-    if (r.data == slots.data() && r.size == slots.size() && r.names == names.data()) return r.ids;
-  Resolved r{slots.data(), slots.size(), names.data(), {}};
-  for (std::string_view n : names) r.ids.push_back(find_slot(slots, n));
-  cache.push_back(std::move(r));
-  return cache.back().ids;
+    for (std::string_view n : names) ids.push_back(find_slot(slots, n));
+    return ids;
+  });
 }
 
 static size_t distance(std::string_view a, std::string_view b) {

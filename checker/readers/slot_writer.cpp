@@ -1,9 +1,9 @@
 #include "runtime/check.hpp"
 #include "readers/slot_writer.hpp"
+#include "runtime/table_cache.hpp"
 
 #include <cctype>
 #include <cstdlib>
-#include <deque>
 
 namespace vcpuspec::readers {
 
@@ -82,24 +82,19 @@ void SlotWriter::unreadable(Id i, uint32_t line, const std::string& why) {
 namespace {
 
 // The 1-bit controls a raw word splits into, and the bit of each, read off
-// the declarations once per slot table and word: parsing every slot's text
-// for every control word of every dump was most of a VMCS dump's read time.
-// Slot tables are the generated static arrays, never freed.
-struct WordBits {
-  const rt::SlotInfo* data;
-  std::string key;  // the control prefix, or the VMCB offset in hex
-  std::vector<std::pair<long, unsigned>> bits;  // (slot, bit)
-};
+// the declarations once per slot table and word (`key`: the control prefix
+// or the VMCB offset): parsing every slot's text for every control word of
+// every dump was most of a VMCS dump's read time.
+using WordBits = std::vector<std::pair<long, unsigned>>;  // (slot, bit)
 
-template <class Build>
-const std::vector<std::pair<long, unsigned>>& word_bits(Slots slots, const std::string& key, Build build) {
-  thread_local std::deque<WordBits> cache;  // deque: references stay valid as it grows
-  for (const WordBits& w : cache)
-    if (w.data == slots.data() && w.key == key) return w.bits;
-  WordBits w{slots.data(), key, {}};
-  for (size_t i = 0; i < slots.size(); ++i)
-    if (long bit = build(slots[i]); bit >= 0) w.bits.emplace_back(static_cast<long>(i), static_cast<unsigned>(bit));
-  return cache.emplace_back(std::move(w)).bits;
+template <class BitOf>
+const WordBits& word_bits(Slots slots, const std::string& key, BitOf bit_of) {
+  return rt::once_per_table<WordBits>(std::pair(slots.data(), key), [&] {
+    WordBits bits;
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (long bit = bit_of(slots[i]); bit >= 0) bits.emplace_back(static_cast<long>(i), static_cast<unsigned>(bit));
+    return bits;
+  });
 }
 
 }  // namespace
