@@ -6,6 +6,7 @@
 #include "builtin/builtin_spec.hpp"
 #include "checker.gen.hpp"
 #include "cli/exit_codes.hpp"
+#include "readers/pieces.hpp"
 #include "support/diagnostics.hpp"
 
 namespace vcpuspec::cli {
@@ -40,7 +41,7 @@ std::string spec_name(const std::vector<std::string>& paths) {
 }
 
 bool read_input(const std::string& path, std::string& out, std::string& error) {
-  constexpr size_t kMax = 256u << 20;
+  constexpr size_t kMax = readers::kMaxWhole;
   if (path == "-") {
     out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     if (out.size() > kMax) {

@@ -119,17 +119,16 @@ std::optional<Detected> detect_format(std::string_view text) {
 ReadResult read_any(std::string_view text, const std::string& file, const std::string& format, Slots slots,
                     const ReadOptions& o) {
   std::string fmt = format;
-  std::string why;
+  std::optional<Detected> detected;
   if (fmt == "auto") {
-    std::optional<Detected> d = detect_format(text);
-    if (!d) {
+    detected = detect_format(text);
+    if (!detected) {
       if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return ReadError{file, 0, 0, "empty input"};
       return ReadError{file, 1, 1,
                        "cannot detect the input format: expected the state JSON (vcpuspec.state/1), QEMU 'info "
                        "registers', a KVM dump_vmcs or dump_vmcb, a Xen VMCS dump or kvm_sregs text (or give --format)"};
     }
-    fmt = d->format;
-    why = d->why;
+    fmt = detected->format;
   }
   ReadResult r;
   if (fmt == "json") {
@@ -156,12 +155,15 @@ ReadResult read_any(std::string_view text, const std::string& file, const std::s
   } else {
     return ReadError{file, 0, 0, "unknown format '" + fmt + "'"};
   }
-  if (auto* inputs = std::get_if<Inputs>(&r))
-    for (StateInput& in : *inputs) {
-      in.format_detected = format == "auto";
-      if (!why.empty() && fmt != "json") in.notes.insert(in.notes.begin(), ReaderNote{0, "format " + fmt + " detected from " + why});
-    }
+  if (auto* inputs = std::get_if<Inputs>(&r); inputs && detected)
+    for (StateInput& in : *inputs) note_detected(in, *detected);
   return r;
+}
+
+void note_detected(StateInput& in, const Detected& d) {
+  in.format_detected = true;
+  if (!d.why.empty() && d.format != "json")
+    in.notes.insert(in.notes.begin(), ReaderNote{0, "format " + d.format + " detected from " + d.why});
 }
 
 }  // namespace vcpuspec::readers

@@ -18,6 +18,9 @@ struct Detected {
 };
 
 std::optional<Detected> detect_format(std::string_view text);
+// An input whose format was detected: flagged, and (but for JSON, which
+// names its schema) a first note saying what gave the format away.
+void note_detected(StateInput& in, const Detected& d);
 
 // Reads `text` as `format` ("auto": detect). The JSON reader gives one input.
 ReadResult read_any(std::string_view text, const std::string& file, const std::string& format, Slots slots,

@@ -70,10 +70,7 @@ std::optional<ReadError> read_pieces(std::istream& in, const std::string& file, 
       if (!first_error) first_error = *e;
     } else {
       for (StateInput& s : std::get<Inputs>(r)) {
-        if (detected) {
-          s.format_detected = true;
-          s.notes.insert(s.notes.begin(), ReaderNote{0, "format qemu detected from " + detected->why});
-        }
+        if (detected) note_detected(s, *detected);
         each(s);
         ++states;
         ++po.dumps_before;
