@@ -27,21 +27,24 @@ std::optional<ReadError> read_pieces(std::istream& in, const std::string& file, 
   std::string buf;
   bool more = read_more(in, buf, kPieceBytes + 1);
   if (in.bad()) return ReadError{file, 0, 0, "cannot read: read error"};
+  // Set once the first piece decided the format, as `auto` would for the whole.
+  std::optional<Detected> detected;
   auto whole = [&]() -> std::optional<ReadError> {
     while (more) {
       if (buf.size() > kMaxWhole) return ReadError{file, 0, 0, "cannot read: input larger than 256 MiB"};
       more = read_more(in, buf, kPieceBytes);
     }
     if (in.bad()) return ReadError{file, 0, 0, "cannot read: read error"};
-    ReadResult r = read_any(buf, file, format, slots, o);
+    ReadResult r = read_any(buf, file, detected ? detected->format : format, slots, o);  // not detected twice
     if (auto* e = std::get_if<ReadError>(&r)) return *e;
-    for (StateInput& s : std::get<Inputs>(r)) each(s);
+    for (StateInput& s : std::get<Inputs>(r)) {
+      if (detected) note_detected(s, *detected);
+      each(s);
+    }
     return std::nullopt;
   };
   if (!more) return whole();
-  // Only QEMU logs are cut (the format of fuzzer runs and most archives);
-  // the first piece decides the format as `auto` would for the whole.
-  std::optional<Detected> detected;
+  // Only QEMU logs are cut (the format of fuzzer runs and most archives).
   if (format == "auto") detected = detect_format(buf);
   const std::string fmt = format == "auto" ? (detected ? detected->format : "") : format;
   if (fmt != "qemu") return whole();
