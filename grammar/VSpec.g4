@@ -24,7 +24,25 @@ decl
   | opDecl
   | flowDecl
   | propertyDecl
+  | withBlock
+  | forallBlock
   ;
+
+// ---- blocks that share clauses and rules ---------------------------------------------
+// `with scope vmx, when !RFLAGS.VM { ... }`: every declaration inside takes
+// the clauses (TableGen's `let ... in { }`): its own `scope` wins, `when`s are
+// and-ed (outer first), `cite`s are listed before its own. Expanded by the
+// front end; sema sees plain declarations.
+withBlock   : 'with' withClause (',' withClause)* '{' decl* '}' ;
+withClause
+  : 'scope' IDENT                      # withScope
+  | 'when' expr                        # withWhen
+  | 'cite' STRING                      # withCite
+  ;
+// `forall S in {DS, ES, FS, GS} { ... }`: the declarations once per member,
+// with S replaced in names (the head of an expression's name, any part of a
+// declaration's id) and `{S}` replaced in strings.
+forallBlock : 'forall' IDENT 'in' '{' qname (',' qname)* '}' '{' decl* '}' ;
 
 // ---- declarations of state -------------------------------------------------
 
@@ -57,7 +75,10 @@ controlDecl : 'control' qname (':' INT)? ('=' expr)? doc? ';' ;
 // ---- predicates ------------------------------------------------------------------
 
 defDecl   : 'def' IDENT '(' (defParam (',' defParam)*)? ')' doc? '=' expr ';' ;
-defParam  : IDENT ':' INT ;
+// A parameter is a value of a width, a value with a register's fields
+// (`v : CR0` gives `v.PG`), or a segment register named at the call
+// (`s : Segment` gives `s.ar.P`; the call passes `DS`).
+defParam  : IDENT ':' (INT | IDENT) ;
 
 checkDecl   : 'check' qname STRING checkClause* 'assert' expr ';' ;
 // A rule the catalogue records that hardware does NOT check: documented, never evaluated.
@@ -161,6 +182,9 @@ expr
   | expr '||' expr                                            # orExpr
   | <assoc=right> expr '->' expr                              # impliesExpr
   | <assoc=right> expr '?' expr ':' expr                      # condExpr
+  // `forall S in {DS, ES}: S.ar.P` is `DS.ar.P && ES.ar.P`: the body once per
+  // member, and-ed in order. The body reaches as far right as it can.
+  | 'forall' IDENT 'in' '{' qname (',' qname)* '}' ':' expr   # forallExpr
   ;
 
 primary

@@ -114,10 +114,14 @@ struct ControlDecl {
   std::string doc;
 };
 
+// `x : 64` (a value), `v : CR0` (a value with CR0's width and fields) or
+// `s : Segment` (a segment register named at the call: `f(DS)`).
 struct DefParam {
   std::string name;
   Loc loc;
-  Int width;
+  Int width;              // when `type` is empty
+  std::string type;       // a register or struct name
+  Loc type_loc;
 };
 
 struct DefDecl {

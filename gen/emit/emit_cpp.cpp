@@ -125,8 +125,9 @@ class Emitter {
     switch (e.op) {
       case Op::Const: return "d.k(" + hex(e.value) + ", " + w(e.width) + ")";
       case Op::Var:
-        return std::string(e.frame == ir::Frame::Prev ? "d.prev_var(" : "d.var(") + std::to_string(e.slot) + ", " +
-               w(e.width) + ")";
+        // The slot by number (the table's index), named in a comment.
+        return std::string(e.frame == ir::Frame::Prev ? "d.prev_var(" : "d.var(") + std::to_string(e.slot) + " /*" +
+               cpp_comment(m_.slot(e.slot).name) + "*/, " + w(e.width) + ")";
       case Op::Arg: throw std::logic_error("emit: unbound def parameter");
       case Op::Extract: return "d.ext(" + a(0) + ", " + w(e.hi) + ", " + w(e.lo) + ")";
       case Op::LNot: return "d.lnot(" + a(0) + ")";
@@ -357,6 +358,12 @@ class Emitter {
     return stem_of_file_[loc.file - 1];
   }
 
+  // `spec/arch/invariants.vspec:27`: where a generated function's rule is written.
+  std::string where(const Loc& loc) const {
+    if (loc.file == 0 || loc.file > path_of_file_.size()) return "?";
+    return path_of_file_[loc.file - 1] + ":" + std::to_string(loc.line);
+  }
+
   // Each file's checks of one scope form groups of at most 64: the fast path.
   void plan_groups() {
     std::vector<std::pair<std::string, std::string>> keys;  // (unit stem, scope), first-seen order
@@ -382,7 +389,10 @@ class Emitter {
 
   GeneratedChecker run(const std::vector<SourceFile>& files) {
     GeneratedChecker out;
-    for (const SourceFile& f : files) stem_of_file_.push_back(unit_stem(f.path));
+    for (const SourceFile& f : files) {
+      stem_of_file_.push_back(unit_stem(f.path));
+      path_of_file_.push_back(f.path);
+    }
     plan_groups();
     std::string sources;
     for (const SourceFile& f : files) sources += (sources.empty() ? "" : ", ") + f.path;
@@ -431,8 +441,9 @@ class Emitter {
       const ir::Check& chk = m_.checks[i];
       std::string n = fn_[i];
       Unit& u = unit_for(chk.loc, "check " + chk.id);
-      u.hot << "// " << cpp_comment(chk.id) << ": " << cpp_comment(pr(*chk.assertion)) << "\n";
-      u.cold << "// " << cpp_comment(chk.id) << "\n";
+      u.hot << "// " << cpp_comment(chk.id) << " (" << cpp_comment(where(chk.loc)) << "): " << cpp_comment(pr(*chk.assertion))
+            << "\n";
+      u.cold << "// " << cpp_comment(chk.id) << " (" << cpp_comment(where(chk.loc)) << ")\n";
       rule_code(c, u.hot, u.cold, n, chk.when.get(), *chk.assertion, chk.reads, false);
     }
     for (const Group& g : groups_) group_code(c, units[g.unit].hot, g);
@@ -442,7 +453,7 @@ class Emitter {
       std::string n = identifier(st.name);
       std::ostringstream& u = unit_for(st.loc, "state " + st.name).cold;
       decls_ << "void expected_" << n << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out);\n";
-      u << "// state " << cpp_comment(st.name) << "\n"
+      u << "// state " << cpp_comment(st.name) << " (" << cpp_comment(where(st.loc)) << ")\n"
         << "void expected_" << n << "(const rt::State& s, const rt::State* prev, rt::ExpectedSlot* out) {\n"
         << "  const rt::Partial d{&s, prev};\n"
         << "  for (std::size_t i = 0; i < kNumSlots; ++i) out[i] = rt::ExpectedSlot{};\n";
@@ -463,8 +474,9 @@ class Emitter {
       const ir::Transition& t = m_.transitions[i];
       std::string n = "T_" + tfn_[i];
       Unit& u = unit_for(t.loc, "transition " + t.id);
-      u.hot << "// transition " << cpp_comment(t.id) << ": " << cpp_comment(pr(*t.assertion)) << "\n";
-      u.cold << "// transition " << cpp_comment(t.id) << "\n";
+      u.hot << "// transition " << cpp_comment(t.id) << " (" << cpp_comment(where(t.loc)) << "): "
+            << cpp_comment(pr(*t.assertion)) << "\n";
+      u.cold << "// transition " << cpp_comment(t.id) << " (" << cpp_comment(where(t.loc)) << ")\n";
       rule_code(c, u.hot, u.cold, n, t.when.get(), *t.assertion, t.reads, true, &t.on);
     }
     out.decls = header_banner + "// The checks' functions, two units per spec file; the tables in checker.gen.cpp point at them.\n"
@@ -584,6 +596,7 @@ class Emitter {
   std::vector<std::string> tfn_;  // per transition
   std::ostringstream decls_;      // checks.gen.hpp: every function a table points at
   std::vector<std::string> stem_of_file_;  // per spec file: its units' stem
+  std::vector<std::string> path_of_file_;  // per spec file: its path, for `at file:line` comments
   std::vector<Group> groups_;     // kCheckGroups, in order
   bool in_transition_ = false;
   bool lazy_ = false;  // expr(): C++ &&, ||, ?: (a group's concrete code)

@@ -4,6 +4,7 @@
 #include <antlr4-runtime.h>
 
 #include <set>
+#include <type_traits>
 
 #include "VSpecLexer.h"
 #include "VSpecParser.h"
@@ -104,17 +105,31 @@ class Builder {
   }
   ast::Text text(antlr4::tree::TerminalNode* n) {
     if (!n) return {};
-    return ast::Text{unquote(n->getText()), loc(n)};
+    return ast::Text{interpolate(unquote(n->getText())), loc(n)};
   }
   std::string doc(P::DocContext* d) { return d && d->STRING() ? unquote(d->STRING()->getText()) : ""; }
 
-  ast::QName qname(P::QnameContext* q) {
+  // A name as written, with a `forall` variable at its head replaced by the
+  // member of this copy (`S.ar.P` -> `DS.ar.P`).
+  ast::QName qname(P::QnameContext* q) { return qname(q, false); }
+  // A declaration's id: a `forall` variable is replaced wherever it stands
+  // (`VMX.GS.SEG.S.P` -> `VMX.GS.SEG.DS.P`).
+  ast::QName decl_id(P::QnameContext* q) { return qname(q, true); }
+
+  ast::QName qname(P::QnameContext* q, bool every_part) {
     ast::QName out;
     if (!q) return out;
     out.loc = loc(q);
     for (auto* id : q->IDENT()) {
-      out.parts.push_back(id->getText());
-      out.part_locs.push_back(loc(id));
+      const ast::QName* member = (every_part || out.parts.empty()) ? bound(id->getText()) : nullptr;
+      if (member) {
+        // The member's own position: an error in it points at the `forall` list.
+        out.parts.insert(out.parts.end(), member->parts.begin(), member->parts.end());
+        out.part_locs.insert(out.part_locs.end(), member->part_locs.begin(), member->part_locs.end());
+      } else {
+        out.parts.push_back(id->getText());
+        out.part_locs.push_back(loc(id));
+      }
     }
     return out;
   }
@@ -163,6 +178,14 @@ class Builder {
 
   void decl(P::DeclContext* d, ast::SpecFile& out) {
     if (!d) return;
+    if (auto* w = d->withBlock()) return with_block(w, out);
+    if (auto* fa = d->forallBlock()) return forall_block(fa, out);
+    if (!forall_.empty() && !d->checkDecl() && !d->nonCheckDecl() && !d->transitionDecl() && !d->modeDecl() &&
+        !d->propertyDecl()) {
+      diags_.error(loc(d), "only checks, nonchecks, transitions, modes and properties can be declared inside "
+                           "`forall`: one copy per member would declare the same name again");
+      return;
+    }
     if (auto* r = d->registerDecl()) {
       ast::RegisterDecl reg;
       reg.name = qname(r->qname());
@@ -241,9 +264,15 @@ class Builder {
       dd.loc = loc(df->IDENT());
       for (auto* prm : df->defParam()) {
         ast::DefParam dp;
-        dp.name = prm->IDENT() ? prm->IDENT()->getText() : "";
-        dp.loc = loc(prm->IDENT());
-        dp.width = integer(prm->INT());
+        auto ids = prm->IDENT();
+        dp.name = ids.empty() ? "" : ids[0]->getText();
+        dp.loc = ids.empty() ? Loc{file_, 0, 0} : loc(ids[0]);
+        if (prm->INT()) {
+          dp.width = integer(prm->INT());
+        } else if (ids.size() > 1) {
+          dp.type = ids[1]->getText();
+          dp.type_loc = loc(ids[1]);
+        }
         dd.params.push_back(std::move(dp));
       }
       dd.doc = doc(df->doc());
@@ -277,6 +306,7 @@ class Builder {
       for (auto* f : o->formal()) od.formals.push_back(formal(f));
       od.doc = doc(o->doc());
       for (auto* c : o->STRING()) od.cites.push_back(text(c));
+      inherit(kCite, nullptr, nullptr, &od.cites);
       od.body = block(o->block());
       if (!od.name.parts.empty()) out.ops.push_back(std::move(od));
     } else if (auto* fl = d->flowDecl()) {
@@ -290,6 +320,7 @@ class Builder {
         else if (auto* x = dynamic_cast<P::FlowScopeContext*>(cl))
           if (x->IDENT()) fd.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
       }
+      inherit(kScope | kCite, &fd.scopes, nullptr, &fd.cites);
       fd.body = block(fl->block());
       if (!fd.name.parts.empty()) out.flows.push_back(std::move(fd));
     } else if (auto* pr = d->propertyDecl()) {
@@ -390,7 +421,7 @@ class Builder {
   void property(P::PropertyDeclContext* pr, ast::SpecFile& out) {
     ast::PropertyDecl p;
     p.loc = loc(pr);
-    p.id = qname(pr->qname());
+    p.id = decl_id(pr->qname());
     p.text = text(pr->STRING());
     for (auto* cl : pr->propClause()) {
       if (auto* x = dynamic_cast<P::PropCiteContext*>(cl)) p.cites.push_back(text(x->STRING()));
@@ -402,6 +433,7 @@ class Builder {
         if (x->IDENT()) p.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
       }
     }
+    inherit(kScope | kWhen | kCite, &p.scopes, &p.whens, &p.cites);
     auto* f = pr->propForm();
     if (!f) return;
     p.form_loc = loc(f);
@@ -437,9 +469,12 @@ class Builder {
   void with_predicate(Decl* d, std::vector<ast::CheckDecl>& into) {
     ast::CheckDecl c;
     c.loc = loc(d);
-    c.id = qname(d->qname());
+    c.id = decl_id(d->qname());
     c.text = text(d->STRING());
     clauses(d->checkClause(), c);
+    // A mode takes no scope and no condition: sema says so if it has them.
+    if constexpr (std::is_same_v<Decl, P::ModeDeclContext>) inherit(kCite, nullptr, nullptr, &c.cites);
+    else inherit(kScope | kWhen | kCite, &c.scopes, &c.whens, &c.cites);
     c.assertion = expr(d->expr());
     c.assert_loc = loc(d->expr());
     if (!c.id.parts.empty() && c.assertion) into.push_back(std::move(c));
@@ -448,9 +483,10 @@ class Builder {
   void noncheck(P::NonCheckDeclContext* nc, ast::SpecFile& out) {
     ast::CheckDecl c;
     c.loc = loc(nc);
-    c.id = qname(nc->qname());
+    c.id = decl_id(nc->qname());
     c.text = text(nc->STRING());
     clauses(nc->checkClause(), c);
+    inherit(kScope | kCite, &c.scopes, nullptr, &c.cites);  // never evaluated: no condition
     if (!c.id.parts.empty()) out.nonchecks.push_back(std::move(c));
   }
 
@@ -458,7 +494,7 @@ class Builder {
     ast::CheckDecl c;
     c.loc = loc(tr);
     if (!tr->qname() || !tr->onClause()) return;
-    c.id = qname(tr->qname());
+    c.id = decl_id(tr->qname());
     auto* on = tr->onClause();
     if (on->IDENT()->getText() != "on") {
       diags_.error(loc(on->IDENT()), "expected `on REGISTER` before `assert` in transition '" + c.id.str() +
@@ -468,6 +504,7 @@ class Builder {
     for (auto* q : on->qname()) c.on.push_back(qname(q));
     c.text = text(tr->STRING());
     clauses(tr->checkClause(), c);
+    inherit(kScope | kWhen | kCite, &c.scopes, &c.whens, &c.cites);
     c.assertion = expr(tr->expr());
     c.assert_loc = loc(tr->expr());
     if (!c.id.parts.empty() && c.assertion && !c.on.empty()) out.transitions.push_back(std::move(c));
@@ -481,7 +518,7 @@ class Builder {
       } else if (auto* x = dynamic_cast<P::WhenClauseContext*>(cl)) {
         if (auto e = expr(x->expr())) c.whens.push_back(std::move(e));
       } else if (auto* x = dynamic_cast<P::OverlapsClauseContext*>(cl)) {
-        for (auto* q : x->qname()) c.overlaps.push_back(qname(q));
+        for (auto* q : x->qname()) c.overlaps.push_back(decl_id(q));
       } else if (auto* x = dynamic_cast<P::NoteClauseContext*>(cl)) {
         c.notes.push_back(text(x->STRING()));
       }
@@ -610,6 +647,7 @@ class Builder {
       }
       return e;
     }
+    if (auto* x = dynamic_cast<P::ForallExprContext*>(ctx)) return forall_expr(x);
     if (auto* x = dynamic_cast<P::CondExprContext*>(ctx)) {
       auto ops = x->expr();
       if (ops.size() != 3) return nullptr;
@@ -622,6 +660,44 @@ class Builder {
       return e;
     }
     return nullptr;
+  }
+
+  // `forall S in {A, B}: e` -> `e[S:=A] && e[S:=B]`, left to right, as if
+  // written out by hand.
+  ast::ExprPtr forall_expr(P::ForallExprContext* x) {
+    if (!x->IDENT() || !x->expr()) return nullptr;
+    const std::string var = x->IDENT()->getText();
+    if (bound(var)) {
+      diags_.error(loc(x->IDENT()), "'" + var + "' is already the variable of an enclosing `forall`");
+      return nullptr;
+    }
+    std::vector<ast::QName> members = forall_members(x->qname());
+    if (members.empty()) return nullptr;
+    ast::ExprPtr acc;
+    for (const ast::QName& m : members) {
+      if (!spend(x->expr())) return nullptr;
+      forall_.push_back(Binding{var, &m});
+      ast::ExprPtr e = expr(x->expr());
+      forall_.pop_back();
+      if (!e) return nullptr;
+      acc = acc ? conjoin(std::move(acc), std::move(e), loc(x)) : std::move(e);
+    }
+    return acc;
+  }
+
+  // The members of a `forall`, each once; empty after an error.
+  std::vector<ast::QName> forall_members(const std::vector<P::QnameContext*>& list) {
+    std::vector<ast::QName> members;
+    for (auto* q : list) {
+      ast::QName m = qname(q);
+      for (const ast::QName& seen : members)
+        if (seen.str() == m.str()) {
+          diags_.error(m.loc, "'" + m.str() + "' is listed twice in this `forall`");
+          return {};
+        }
+      members.push_back(std::move(m));
+    }
+    return members;
   }
 
   ast::ExprPtr primary(P::PrimaryContext* ctx) {
@@ -657,6 +733,177 @@ class Builder {
     if (auto* x = dynamic_cast<P::ParenExprContext*>(ctx)) return expr(x->expr());
     return nullptr;
   }
+
+  // ---- `with` and `forall` ----------------------------------------------------
+  // Both are expanded here: each declaration inside is built once per
+  // `forall` member, and takes the clauses of the `with` blocks around it.
+  // A clause is re-read from the parse tree for every declaration, so each
+  // gets its own copy with the names of its `forall` member.
+
+  enum Inherits : unsigned { kScope = 1, kWhen = 2, kCite = 4 };
+
+  struct WithClause {
+    Inherits kind;
+    antlr4::ParserRuleContext* ctx;  // the withScope/withWhen/withCite context
+    Loc loc;
+    size_t applied = 0;
+  };
+
+  struct Binding {
+    std::string var;
+    const ast::QName* member;
+  };
+
+  const ast::QName* bound(const std::string& name) const {
+    for (auto it = forall_.rbegin(); it != forall_.rend(); ++it)
+      if (it->var == name) return it->member;
+    return nullptr;
+  }
+
+  // `{S}` in a string inside `forall S` becomes the member's name.
+  std::string interpolate(std::string s) const {
+    for (auto it = forall_.rbegin(); it != forall_.rend(); ++it) {
+      const std::string key = "{" + it->var + "}";
+      const std::string with = it->member->str();
+      for (size_t at = s.find(key); at != std::string::npos; at = s.find(key, at + with.size()))
+        s.replace(at, key.size(), with);
+    }
+    return s;
+  }
+
+  void with_block(P::WithBlockContext* w, ast::SpecFile& out) {
+    std::vector<WithClause> clauses;
+    for (auto* c : w->withClause()) {
+      if (dynamic_cast<P::WithScopeContext*>(c)) clauses.push_back({kScope, c, loc(c)});
+      else if (dynamic_cast<P::WithWhenContext*>(c)) clauses.push_back({kWhen, c, loc(c)});
+      else if (dynamic_cast<P::WithCiteContext*>(c)) clauses.push_back({kCite, c, loc(c)});
+    }
+    const size_t outer = with_.size();
+    for (WithClause& c : clauses) with_.push_back(&c);
+    for (auto* d : w->decl()) decl(d, out);
+    with_.resize(outer);
+    static const char* const what[] = {"", "scope", "when", "", "cite"};
+    static const char* const takers[] = {
+        "", "checks, nonchecks, transitions, properties and flows that have no `scope` of their own",
+        "checks, transitions and properties", "", "checks, nonchecks, transitions, modes, properties, ops and flows"};
+    for (const WithClause& c : clauses)
+      if (!c.applied)
+        diags_.error(c.loc, std::string("this `") + what[c.kind] + "` applies to no declaration of its `with` block (it goes to " +
+                                takers[c.kind] + ")");
+  }
+
+  void forall_block(P::ForallBlockContext* fa, ast::SpecFile& out) {
+    if (!fa->IDENT()) return;
+    const std::string var = fa->IDENT()->getText();
+    if (bound(var)) {
+      diags_.error(loc(fa->IDENT()), "'" + var + "' is already the variable of an enclosing `forall`");
+      return;
+    }
+    std::vector<ast::QName> members = forall_members(fa->qname());
+    if (members.empty()) return;
+    // Every id declared inside must name the variable, or the copies collide.
+    for_each_id(fa->decl(), [&](P::QnameContext* id) {
+      bool names_var = false;
+      for (auto* part : id->IDENT()) names_var |= part->getText() == var;
+      if (!names_var)
+        diags_.error(loc(id), "the id '" + id->getText() + "' does not contain '" + var + "': each member of `forall " +
+                                  var + "` would declare the same id");
+    });
+    for (const ast::QName& m : members) {
+      if (!spend(fa)) return;
+      forall_.push_back(Binding{var, &m});
+      for (auto* d : fa->decl()) decl(d, out);
+      forall_.pop_back();
+    }
+  }
+
+  // The ids of the checks, nonchecks, transitions, modes and properties in
+  // `decls`, through nested `with` and `forall` blocks.
+  template <class Fn>
+  static void for_each_id(const std::vector<P::DeclContext*>& decls, Fn&& fn) {
+    for (auto* d : decls) {
+      P::QnameContext* id = nullptr;
+      if (auto* x = d->checkDecl()) id = x->qname();
+      else if (auto* x = d->nonCheckDecl()) id = x->qname();
+      else if (auto* x = d->transitionDecl()) id = x->qname();
+      else if (auto* x = d->modeDecl()) id = x->qname();
+      else if (auto* x = d->propertyDecl()) id = x->qname();
+      else if (auto* x = d->withBlock()) for_each_id(x->decl(), fn);
+      else if (auto* x = d->forallBlock()) for_each_id(x->decl(), fn);
+      if (id) fn(id);
+    }
+  }
+
+  // Adds the enclosing `with` clauses that this declaration takes: the
+  // innermost `scope` where it has none, every `when` (outer first) and-ed
+  // before its own, every `cite` before its own.
+  void inherit(unsigned takes, std::vector<ast::Text>* scopes, std::vector<ast::ExprPtr>* whens,
+               std::vector<ast::Text>* cites) {
+    if (with_.empty()) return;
+    if ((takes & kScope) && scopes && scopes->empty()) {
+      for (auto it = with_.rbegin(); it != with_.rend(); ++it) {
+        if ((*it)->kind != kScope) continue;
+        auto* x = static_cast<P::WithScopeContext*>((*it)->ctx);
+        if (x->IDENT()) scopes->push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
+        ++(*it)->applied;
+        break;
+      }
+    }
+    if ((takes & kWhen) && whens) {
+      ast::ExprPtr acc;
+      for (WithClause* c : with_) {
+        if (c->kind != kWhen) continue;
+        ast::ExprPtr e = expr(static_cast<P::WithWhenContext*>(c->ctx)->expr());
+        if (!e) continue;
+        ++c->applied;
+        acc = acc ? conjoin(std::move(acc), std::move(e), c->loc) : std::move(e);
+      }
+      if (acc) {
+        if (whens->empty()) whens->push_back(std::move(acc));
+        else (*whens)[0] = conjoin(std::move(acc), std::move((*whens)[0]), (*whens)[0]->loc);
+      }
+    }
+    if ((takes & kCite) && cites) {
+      std::vector<ast::Text> inherited;
+      for (WithClause* c : with_) {
+        if (c->kind != kCite) continue;
+        auto* x = static_cast<P::WithCiteContext*>(c->ctx);
+        if (!x->STRING()) continue;
+        inherited.push_back(text(x->STRING()));
+        ++c->applied;
+      }
+      cites->insert(cites->begin(), inherited.begin(), inherited.end());
+    }
+  }
+
+  ast::ExprPtr conjoin(ast::ExprPtr a, ast::ExprPtr b, Loc op_loc) {
+    auto e = make(ast::Expr::Kind::Binary, a->loc);
+    e->op = "&&";
+    e->op_loc = op_loc;
+    e->args.push_back(std::move(a));
+    e->args.push_back(std::move(b));
+    return e;
+  }
+
+  // Nested `forall`s multiply: bound the tokens all copies add up to, so
+  // that a hostile spec gets an error instead of exhausting memory.
+  static constexpr long kMaxExpandedTokens = 2000000;  // the shipped spec expands about 3,000
+  long expansion_left_ = kMaxExpandedTokens;
+
+  bool spend(antlr4::ParserRuleContext* copied) {
+    if (expansion_left_ < 0) return false;  // reported once
+    long tokens = 1;
+    if (copied->getStart() && copied->getStop())
+      tokens += static_cast<long>(copied->getStop()->getTokenIndex()) - static_cast<long>(copied->getStart()->getTokenIndex());
+    expansion_left_ -= tokens;
+    if (expansion_left_ >= 0) return true;
+    diags_.error(loc(copied), "`forall` expands to more than " + std::to_string(kMaxExpandedTokens) +
+                                  " tokens: nest fewer `forall`s or list fewer members");
+    return false;
+  }
+
+  std::vector<WithClause*> with_;  // the enclosing clauses, outermost first
+  std::vector<Binding> forall_;    // the enclosing `forall` copies, outermost first
 
   uint32_t file_;
   Diagnostics& diags_;

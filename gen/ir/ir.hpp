@@ -191,6 +191,7 @@ struct Group {
   std::string name;  // CS, GDTR
   SlotKind kind;     // SegmentMember or DtableMember
   std::vector<SlotId> members;
+  std::string layout;  // the struct: Segment, DescriptorTable
 };
 
 struct Flow;

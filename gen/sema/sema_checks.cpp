@@ -42,10 +42,21 @@ const ir::Def* Analyzer::resolve_def(const std::string& name, Loc loc) {
       diags_.error(p.loc, "duplicate parameter '" + p.name + "' of def '" + d.name + "'");
       ok = false;
     }
-    auto w = width_of(p.width, "parameter");
+    std::vector<ir::BitField> fields;
+    std::optional<unsigned> w;
+    if (p.type.empty()) {
+      w = width_of(p.width, "parameter");
+    } else {
+      ast::TypeRef t;
+      t.kind = ast::TypeRef::Kind::Layout;
+      t.layout = p.type;
+      t.loc = p.type_loc;
+      w = type_ref_width(t, &fields);
+    }
     if (!w) ok = false;
     def->params.push_back(ir::DefParam{p.name, w.value_or(64)});
     scope.def_param_widths.push_back(w.value_or(64));
+    scope.def_param_fields.push_back(std::move(fields));
   }
   ir::ExprPtr body = ok ? type(*d.body, std::nullopt, scope) : nullptr;
   defs_in_progress_.erase(name);
@@ -67,6 +78,15 @@ void Analyzer::analyze_defs() {
     for (const ast::DefDecl& d : f.defs) {
       if (d.name == "sext" || d.name == "zext") {
         diags_.error(d.loc, "'" + d.name + "' is a built-in function and cannot be redefined");
+        continue;
+      }
+      // A def over segment registers is expanded where it is called
+      // (`f(DS)`), once its segments are known; it takes nothing else.
+      if (takes_segment(d)) {
+        for (const ast::DefParam& p : d.params)
+          if (p.type.empty() || !names_struct(p.type))
+            diags_.error(p.loc, "def '" + d.name + "' takes a segment register, so every parameter must be one: '" +
+                                    p.name + "' is not (move it to a def of its own)");
         continue;
       }
       if (def_decls_.count(d.name) && def_decls_[d.name] == &d && !defs_.count(d.name)) {

@@ -156,7 +156,7 @@ void Analyzer::declare_group(const ast::GroupDecl& g,
   for (const ast::QName& q : g.names) {
     std::string gname = q.str();
     if (!claim_name(gname, q.loc, g.kind == ast::GroupDecl::Kind::Segment ? "segment" : "dtable")) continue;
-    ir::Group group{gname, kind, {}};
+    ir::Group group{gname, kind, {}, g.struct_name};
     for (const ast::MemberDecl& m : st.members) {
       auto width = width_of(m.width, "struct member");
       if (!width) continue;

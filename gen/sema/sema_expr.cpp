@@ -155,7 +155,7 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
       return x;
     }
   }
-  if (scope.def_params && parts.size() == 1) {
+  if (scope.def_params && parts.size() <= 2) {
     for (size_t i = 0; i < scope.def_params->size(); ++i) {
       if ((*scope.def_params)[i].name == parts[0]) {
         auto a = std::make_shared<ir::Expr>();
@@ -163,7 +163,24 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
         a->index = static_cast<unsigned>(i);
         a->width = scope.def_param_widths[i];
         a->loc = e.loc;
-        return a;
+        if (parts.size() == 1) return a;
+        // `v.PG` of `v : CR0`
+        const std::vector<ir::BitField>& fields = scope.def_param_fields.at(i);
+        const ir::BitField* f = nullptr;
+        for (const ir::BitField& bf : fields)
+          if (bf.name == parts[1]) f = &bf;
+        if (!f) {
+          std::vector<std::string> names;
+          for (const ir::BitField& bf : fields) names.push_back(bf.name);
+          diags_.error(locs[1], "parameter '" + parts[0] + "' has no field '" + parts[1] + "'" +
+                                    (names.empty() ? std::string(" (give it a register's layout: '") + parts[0] +
+                                                         " : CR0')"
+                                                   : suggest(parts[1], names)));
+          return nullptr;
+        }
+        auto x = std::const_pointer_cast<ir::Expr>(ir::make_extract(a, f->hi, f->lo));
+        x->loc = e.loc;
+        return x;
       }
     }
   }
@@ -233,6 +250,26 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
 
 namespace {
 
+// A copy of `e` with every name whose head is a key of `heads` renamed:
+// the body of `def f(s : Segment)` for the call `f(DS)` reads `DS.ar`.
+ast::ExprPtr rename_heads(const ast::Expr& e, const std::map<std::string, std::string>& heads) {
+  auto copy = std::make_unique<ast::Expr>();
+  copy->kind = e.kind;
+  copy->loc = e.loc;
+  copy->literal = e.literal;
+  copy->name = e.name;
+  if (!copy->name.parts.empty())
+    if (auto it = heads.find(copy->name.parts[0]); it != heads.end()) copy->name.parts[0] = it->second;
+  copy->callee = e.callee;
+  copy->op = e.op;
+  copy->op_loc = e.op_loc;
+  copy->hi = e.hi;
+  copy->lo = e.lo;
+  copy->has_lo = e.has_lo;
+  for (const ast::ExprPtr& a : e.args) copy->args.push_back(rename_heads(*a, heads));
+  return copy;
+}
+
 // Replaces Arg(i) in a def body by the actual arguments.
 ir::ExprPtr substitute(const ir::ExprPtr& e, const std::vector<ir::ExprPtr>& actuals) {
   if (e->op == ir::Op::Arg) return actuals.at(e->index);
@@ -264,7 +301,8 @@ ir::ExprPtr Analyzer::type_call(const ast::Expr& e, std::optional<unsigned> hint
     r->loc = e.loc;
     return r;
   }
-  (void)hint;
+  if (auto it = def_decls_.find(e.callee); it != def_decls_.end() && takes_segment(*it->second))
+    return type_segment_call(e, *it->second, hint, scope);
   const ir::Def* def = resolve_def(e.callee, e.loc);
   if (!def) {
     for (const auto& a : e.args) type(*a, std::nullopt, scope);
@@ -298,6 +336,62 @@ ir::ExprPtr Analyzer::type_call(const ast::Expr& e, std::optional<unsigned> hint
   call->body = substitute(def->body, actuals);
   call->loc = e.loc;
   return call;
+}
+
+bool Analyzer::names_struct(const std::string& type) const {
+  for (const ir::Group& g : model_->groups)
+    if (g.layout == type) return true;
+  return false;
+}
+
+bool Analyzer::takes_segment(const ast::DefDecl& d) const {
+  for (const ast::DefParam& p : d.params)
+    if (!p.type.empty() && names_struct(p.type)) return true;
+  return false;
+}
+
+// `f(DS)` of `def f(s : Segment)`: the body with DS in place of s, typed
+// where the call stands, as if written out there. Its IR, the generated code
+// and every finding are those of the hand-written expression.
+ir::ExprPtr Analyzer::type_segment_call(const ast::Expr& e, const ast::DefDecl& d, std::optional<unsigned> hint,
+                                        const Scope& scope) {
+  if (e.args.size() != d.params.size()) {
+    diags_.error(e.loc, "'" + d.name + "' takes " + std::to_string(d.params.size()) + " argument" +
+                            (d.params.size() == 1 ? "" : "s") + ", not " + std::to_string(e.args.size()));
+    return nullptr;
+  }
+  used_defs_.insert(d.name);
+  std::map<std::string, std::string> heads;
+  bool ok = true;
+  for (size_t i = 0; i < d.params.size(); ++i) {
+    const ast::DefParam& p = d.params[i];
+    const ast::Expr& a = *e.args[i];
+    if (p.type.empty() || !names_struct(p.type)) return nullptr;  // reported at the def (analyze_defs)
+    const ir::Group* group = nullptr;
+    if (a.kind == ast::Expr::Kind::Name && a.name.parts.size() == 1)
+      for (const ir::Group& g : model_->groups)
+        if (g.name == a.name.parts[0] && g.layout == p.type) group = &g;
+    if (!group) {
+      std::string names;
+      for (const ir::Group& g : model_->groups)
+        if (g.layout == p.type) names += (names.empty() ? "" : ", ") + g.name;
+      diags_.error(a.loc, "argument '" + p.name + "' of '" + d.name + "' is a register of struct " + p.type + " (" +
+                              names + "), not " + describe(a));
+      ok = false;
+      continue;
+    }
+    heads[p.name] = group->name;
+  }
+  if (!ok) return nullptr;
+  if (!defs_in_progress_.insert(d.name).second) {
+    diags_.error(e.loc, "def '" + d.name + "' calls itself (directly or through other defs); defs cannot recurse");
+    return nullptr;
+  }
+  ast::DefDecl& inst = def_instances_.emplace_back();
+  inst.body = rename_heads(*d.body, heads);
+  ir::ExprPtr body = type(*inst.body, hint, scope);
+  defs_in_progress_.erase(d.name);
+  return body;
 }
 
 ir::ExprPtr Analyzer::type_binary(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope) {

@@ -1,5 +1,6 @@
 // Internal to gen/sema: the analyzer's state, shared by its .cpp files.
 #pragma once
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -26,6 +27,7 @@ struct Scope {
   bool in_flow = false;  // ops, flows, properties: hypervisor variables are visible
   const std::vector<ast::DefParam>* def_params = nullptr;  // inside a def body
   std::vector<unsigned> def_param_widths;
+  std::vector<std::vector<ir::BitField>> def_param_fields;  // `v : CR0`: CR0's fields
   std::optional<std::string> prev_name;  // inside INIT(prev)
   bool in_check = false;
 };
@@ -66,6 +68,10 @@ class Analyzer {
   ir::ExprPtr type_bool(const ast::Expr& e, const Scope& scope, const char* what);
   ir::ExprPtr type_name(const ast::Expr& e, const Scope& scope);
   ir::ExprPtr type_call(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope);
+  ir::ExprPtr type_segment_call(const ast::Expr& e, const ast::DefDecl& d, std::optional<unsigned> hint,
+                                const Scope& scope);
+  bool names_struct(const std::string& type) const;
+  bool takes_segment(const ast::DefDecl& d) const;
   ir::ExprPtr type_binary(const ast::Expr& e, std::optional<unsigned> hint, const Scope& scope);
   ir::ExprPtr type_literal(const ast::Int& lit, Loc loc, std::optional<unsigned> hint);
   bool needs_hint(const ast::Expr& e) const;
@@ -111,6 +117,8 @@ class Analyzer {
 
   std::map<std::string, Loc> names_;  // every declared name, for duplicates
   std::map<std::string, const ast::DefDecl*> def_decls_;
+  // `f(DS)` of `def f(s : Segment)`: f's body with DS in place of s.
+  std::deque<ast::DefDecl> def_instances_;
   std::map<std::string, ir::Def*> defs_;
   std::set<std::string> defs_in_progress_;
   std::set<std::string> failed_defs_;
