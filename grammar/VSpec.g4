@@ -37,7 +37,7 @@ withBlock   : 'with' withClause (',' withClause)* '{' decl* '}' ;
 withClause
   : 'scope' IDENT                      # withScope
   | 'when' expr                        # withWhen
-  | 'cite' STRING                      # withCite
+  | 'cite' citation                    # withCite
   ;
 // `forall S in {DS, ES, FS, GS} { ... }`: the declarations once per member,
 // with S replaced in names (the head of an expression's name, any part of a
@@ -93,16 +93,26 @@ onClause       : IDENT qname (',' qname)* ;
 // writes move a legal state from one mode to another.
 modeDecl       : 'mode' qname STRING checkClause* '=' expr ';' ;
 checkClause
-  : 'cite' STRING                      # citeClause
+  : 'cite' citation                    # citeClause
   | 'scope' IDENT                      # scopeClause
   | 'when' expr                        # whenClause
   | 'overlaps' qname (',' qname)*      # overlapsClause
   | 'note' STRING                      # noteClause
   ;
 
+// A citation: a source a reader can open, `cite sdm "27.3.1.2" vol 3 "what it
+// says"`, `cite linux "arch/x86/kvm/x86.c" fn kvm_set_cr0 at "v6.12"`; or, for
+// what has no such source yet, free text. The kinds and attributes are checked
+// by the front end (gen/support/citation.cpp), so they are not keywords.
+citation
+  : STRING                                  # textCitation
+  | kind=IDENT STRING citeAttr* STRING?     # sourceCitation
+  ;
+citeAttr : key=('at' | IDENT) value=(IDENT | STRING | INT) ;
+
 // ---- reset states ------------------------------------------------------------------
 
-stateDecl : 'state' IDENT ('(' IDENT ')')? doc? ('cite' STRING)? '{' stateItem* '}' ;
+stateDecl : 'state' IDENT ('(' IDENT ')')? doc? ('cite' citation)* '{' stateItem* '}' ;
 stateItem
   : 'like' IDENT ';'                                   # likeItem
   | 'keep' qname (',' qname)* itemCite? ';'            # keepItem
@@ -111,7 +121,7 @@ stateItem
   | qname '=' '{' memberInit (',' memberInit)* '}' itemCite? ';'  # structItem
   ;
 memberInit : qname expr ;
-itemCite   : 'cite' STRING ;
+itemCite   : ('cite' citation)+ ;
 
 // ---- the hypervisor model: variables, events, operations, flows -------------------
 // Architectural registers above are the guest-visible view (what KVM_GET_SREGS
@@ -124,11 +134,11 @@ typeRef   : INT          # widthType
           ;
 eventDecl : 'event' qname (',' qname)* doc? ';' ;
 
-opDecl    : 'op' qname '(' (formal (',' formal)*)? ')' doc? ('cite' STRING)* block ;
+opDecl    : 'op' qname '(' (formal (',' formal)*)? ')' doc? ('cite' citation)* block ;
 formal    : IDENT ':' typeRef ;
 flowDecl  : 'flow' qname '(' (formal (',' formal)*)? ')' doc? flowClause* block ;
 flowClause
-  : 'cite' STRING                      # flowCite
+  : 'cite' citation                    # flowCite
   | 'scope' IDENT                      # flowScope
   | 'kernel' STRING                    # flowKernel
   ;
@@ -149,7 +159,7 @@ ifStmt : 'if' expr block ('else' (block | ifStmt))? ;
 
 propertyDecl : 'property' qname STRING propClause* propForm ';' ;
 propClause
-  : 'cite' STRING                      # propCite
+  : 'cite' citation                    # propCite
   | 'patch' STRING                     # propPatch
   | 'scope' IDENT                      # propScope
   | 'when' expr                        # propWhen

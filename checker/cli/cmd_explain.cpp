@@ -21,6 +21,17 @@ struct ExplainArgs {
 };
 
 // A flow property: the predicate in DSL form, its condition, its fix.
+// One line per citation a reader can open: the source, then its link.
+void print_sources(const std::vector<Citation>& sources) {
+  const char* label = "  sources:   ";
+  for (const Citation& c : sources) {
+    Citation plain = c;
+    plain.detail.clear();
+    std::cout << label << render(plain) << "  " << citation_url(c) << "\n";
+    label = "             ";
+  }
+}
+
 void explain_property(const ir::Model& m, const ir::Property& p) {
   std::cout << p.id << ": " << p.text << "\n  scope:     " << p.scope << "\n";
   if (p.when) std::cout << "  when:      " << ir::print_in_flow(m, nullptr, *p.when) << "\n";
@@ -42,6 +53,7 @@ void explain_property(const ir::Model& m, const ir::Property& p) {
     default: std::cout << " " << ir::print_in_flow(m, nullptr, *p.body); break;
   }
   std::cout << "\n  cite:      " << p.cite << "\n";
+  print_sources(p.sources);
   if (!p.patch.empty()) std::cout << "  fixed by:  " << p.patch << "\n";
   if (!p.note.empty()) std::cout << "  note:      " << p.note << "\n";
   std::string flows;
@@ -52,7 +64,9 @@ void explain_property(const ir::Model& m, const ir::Property& p) {
 
 void explain_flow(const ir::Flow& f) {
   std::cout << f.name << ": " << f.doc << "\n  scope:     " << f.scope << "\n  kernel:    " << f.kernel
-            << "\n  cite:      " << f.cite << "\n  steps:\n";
+            << "\n  cite:      " << f.cite << "\n";
+  print_sources(f.sources);
+  std::cout << "  steps:\n";
   for (size_t i = 0; i < f.steps.size(); ++i) std::cout << "    " << i + 1 << ". " << f.steps[i].text << "\n";
 }
 
@@ -106,8 +120,10 @@ int run_explain(const ExplainArgs& a) {
     std::cout << c.id << ": " << c.text << "\n  scope:     " << c.scope << "\n";
     if (*c.when) std::cout << "  when:      " << c.when << "\n";
     std::cout << "  assert:    " << c.predicate << "\n  cite:      " << c.cite << "\n";
+    const ir::Check* ic = m.find_check(c.id);
+    if (ic) print_sources(ic->sources);
     if (*c.note) std::cout << "  note:      " << c.note << "\n";
-    if (const ir::Check* ic = m.find_check(c.id)) {
+    if (ic) {
       if (!ic->overlaps.empty()) {
         std::string list;
         for (const std::string& d : ic->overlaps) list += (list.empty() ? "" : ", ") + d;
@@ -126,7 +142,9 @@ int run_explain(const ExplainArgs& a) {
               << "  on:        a write to " << t.on_names << "\n";
     if (*t.when) std::cout << "  when:      " << t.when << "\n";
     std::cout << "  assert:    " << t.predicate << "\n  cite:      " << t.cite << "\n";
-    if (const ir::Transition* it = m.find_transition(t.id); it && !it->overlaps.empty()) {
+    const ir::Transition* it = m.find_transition(t.id);
+    if (it) print_sources(it->sources);
+    if (it && !it->overlaps.empty()) {
       std::string list;
       for (const std::string& d : it->overlaps) list += (list.empty() ? "" : ", ") + d;
       std::cout << "  overlaps:  " << list << " (state checks that imply it on the state after the write)\n";
@@ -139,6 +157,7 @@ int run_explain(const ExplainArgs& a) {
       std::cout << n.id << ": " << n.text << "\n  scope:     " << n.scope
                 << "\n  kind:      noncheck: hardware does not check this; vcpuspec never reports it\n  cite:      " << n.cite
                 << "\n";
+      print_sources(n.sources);
       if (!n.note.empty()) std::cout << "  note:      " << n.note << "\n";
       return kOk;
     }

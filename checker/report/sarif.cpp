@@ -1,6 +1,7 @@
 #include "report/sarif.hpp"
 
 #include <map>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "runtime/check.hpp"
@@ -37,13 +38,14 @@ ordered_json text(const std::string& s) { return ordered_json{{"text", s}}; }
 class Rules {
  public:
   size_t index(const std::string& id, const std::string& short_text, const std::string& full_text,
-               const ordered_json& props) {
+               const ordered_json& props, const std::string& help_uri = "") {
     auto it = index_.find(id);
     if (it != index_.end()) return it->second;
     ordered_json r;
     r["id"] = id;
     r["shortDescription"] = text(short_text);
     if (!full_text.empty()) r["fullDescription"] = text(full_text);
+    if (!help_uri.empty()) r["helpUri"] = help_uri;
     if (!props.empty()) r["properties"] = props;
     rules_.push_back(std::move(r));
     index_.emplace(id, rules_.size() - 1);
@@ -75,7 +77,15 @@ std::string check_sarif(const std::vector<CheckedInput>& inputs, readers::Slots 
       const rt::CheckInfo& c = *r.info;
       ordered_json props{{"scope", c.scope}, {"cite", c.cite}, {"predicate", c.predicate}};
       if (*c.when) props["when"] = c.when;
-      size_t idx = rules.index(c.id, c.text, std::string(c.text) + " (" + c.cite + ")", props);
+      std::vector<std::string> links;
+      for (std::string_view rest = c.links; !rest.empty();) {
+        size_t nl = rest.find('\n');
+        links.emplace_back(rest.substr(0, nl));
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+      }
+      if (!links.empty()) props["links"] = links;
+      size_t idx = rules.index(c.id, c.text, std::string(c.text) + " (" + c.cite + ")", props,
+                               links.empty() ? "" : links.front());
       ordered_json res;
       res["ruleId"] = c.id;
       res["ruleIndex"] = idx;

@@ -53,6 +53,7 @@ struct CheckInfo {
   const char* predicate;   // the assertion in DSL syntax
   const char* when;        // the condition in DSL syntax, or ""
   const char* note;
+  const char* links;       // a URL per citation a reader can open, one per line, or ""
   const uint16_t* reads;   // slots read, for "unknown: missing ..."
   uint16_t num_reads;
   Verdict (*eval)(const State&);

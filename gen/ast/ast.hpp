@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/citation.hpp"
 #include "support/source.hpp"
 
 namespace vcpuspec::ast {
@@ -135,6 +136,7 @@ struct DefDecl {
 struct Text {
   std::string value;
   Loc loc;
+  std::optional<Citation> source = std::nullopt;  // a `cite KIND ...`: value is its rendered text
 };
 
 struct CheckDecl {
@@ -164,7 +166,7 @@ struct StateItem {
   std::vector<QName> targets;       // Keep, Unspecified: several; Assign, StructAssign: one
   ExprPtr value;                    // Assign
   std::vector<MemberInit> members;  // StructAssign
-  std::optional<Text> cite;
+  std::vector<Text> cites;
 };
 
 struct StateDecl {
@@ -173,7 +175,7 @@ struct StateDecl {
   std::optional<std::string> prev_name;  // `state INIT(prev)`
   Loc prev_loc;
   std::string doc;
-  std::optional<Text> cite;
+  std::vector<Text> cites;
   std::vector<StateItem> items;
 };
 

@@ -102,6 +102,13 @@ class Emitter {
     }
   }
 
+  // The links of a rule's citations, one per line (the SARIF rule's helpUri is the first).
+  static std::string links(const std::vector<Citation>& sources) {
+    std::string out;
+    for (const Citation& c : sources) out += (out.empty() ? "" : "\n") + citation_url(c);
+    return out;
+  }
+
   // DSL text of `e`: a transition's old state reads as `old.`.
   std::string pr(const ir::Expr& e) const { return in_transition_ ? ir::print_transition(m_, e) : ir::print(m_, e); }
 
@@ -530,8 +537,8 @@ class Emitter {
       c << "  {" << cpp_string(chk.id) << ",\n   " << cpp_string(chk.text) << ",\n   " << cpp_string(chk.cite)
         << ",\n   " << cpp_string(chk.scope) << ",\n   " << cpp_string(pr(*chk.assertion)) << ",\n   "
         << cpp_string(chk.when ? pr(*chk.when) : "") << ",\n   " << cpp_string(chk.note) << ",\n   "
-        << (chk.reads.empty() ? "nullptr" : "kReads_" + fn_[i]) << ", " << chk.reads.size() << ", checks::eval_" << fn_[i]
-        << ", checks::explain_" << fn_[i] << "},\n";
+        << cpp_string(links(chk.sources)) << ",\n   " << (chk.reads.empty() ? "nullptr" : "kReads_" + fn_[i]) << ", "
+        << chk.reads.size() << ", checks::eval_" << fn_[i] << ", checks::explain_" << fn_[i] << "},\n";
     }
     c << "};\n\n";
 

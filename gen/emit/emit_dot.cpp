@@ -243,8 +243,9 @@ std::string counterexample_dot(const ir::Model& m, const ir::Flow& f, const smt:
          "</td></tr><tr><td align=\"left\">broke " + html(ob.ce.where) + "</td></tr><tr><td align=\"left\">inputs " +
          wrap_list(input_list) + "</td></tr>" +
          (fin.empty() ? "" : "<tr><td align=\"left\">" + wrap_list(fin) + "</td></tr>") +
-         "<tr><td align=\"left\"><font point-size=\"9\">fixed by " + html(ob.patch) +
-         "</font></td></tr><tr><td align=\"left\"><font point-size=\"9\">cite " + html(ob.cite) +
+         // A property without a `patch` names no fix.
+         (ob.patch.empty() ? "" : "<tr><td align=\"left\"><font point-size=\"9\">fixed by " + html(ob.patch) + "</font></td></tr>") +
+         "<tr><td align=\"left\"><font point-size=\"9\">cite " + html(ob.cite) +
          "</font></td></tr></table>>];\n";
   out += "  { rank=min; legend; }\n";
   return out + "}\n";

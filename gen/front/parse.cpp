@@ -3,6 +3,7 @@
 
 #include <antlr4-runtime.h>
 
+#include <algorithm>
 #include <set>
 #include <type_traits>
 
@@ -107,6 +108,46 @@ class Builder {
     if (!n) return {};
     return ast::Text{interpolate(unquote(n->getText())), loc(n)};
   }
+  // `cite "free text"`, or `cite KIND "locator" [fn NAME] [at "VERSION"]
+  // [vol N] ["detail"]`: checked here, rendered to the text reports print.
+  ast::Text citation(P::CitationContext* c) {
+    if (!c) return {};
+    if (auto* x = dynamic_cast<P::TextCitationContext*>(c)) return text(x->STRING());
+    auto* x = dynamic_cast<P::SourceCitationContext*>(c);
+    if (!x || !x->kind) return {};
+    Citation src;
+    std::string vol;
+    src.kind = x->kind->getText();
+    src.loc = loc(x->kind);
+    auto strings = x->STRING();
+    if (!strings.empty()) src.locator = text(strings[0]).value;
+    if (strings.size() > 1) src.detail = text(strings[1]).value;
+    for (auto* a : x->citeAttr()) {
+      if (!a->key || !a->value) continue;
+      const std::string key = a->key->getText();
+      std::string value = a->value->getText();
+      if (a->value->getType() == vspec_antlr::VSpecLexer::STRING) value = interpolate(unquote(value));
+      std::string* slot = key == "fn" ? &src.fn : key == "at" ? &src.at : key == "vol" ? &vol : nullptr;
+      if (!slot) {
+        diags_.error(loc(a->key), "unknown citation attribute '" + key + "': `fn NAME`, `at \"VERSION\"` or `vol N`");
+      } else if (!slot->empty()) {
+        diags_.error(loc(a->key), "`" + key + "` is given twice in one citation");
+      } else {
+        *slot = value;
+      }
+    }
+    if (!vol.empty()) {
+      // A volume is a small decimal number; citation_problem checks its range.
+      bool digits = vol.size() <= 2 && std::all_of(vol.begin(), vol.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+      if (digits) src.vol = static_cast<unsigned>(std::stoul(vol));
+      else diags_.error(src.loc, "`vol` takes a volume number, not '" + vol + "'");
+    }
+    if (std::string why = citation_problem(src); !why.empty()) diags_.error(src.loc, why);
+    ast::Text out{render(src), src.loc};
+    out.source = std::move(src);
+    return out;
+  }
+
   std::string doc(P::DocContext* d) { return d && d->STRING() ? unquote(d->STRING()->getText()) : ""; }
 
   // A name as written, with a `forall` variable at its head replaced by the
@@ -305,7 +346,7 @@ class Builder {
       od.name = qname(o->qname());
       for (auto* f : o->formal()) od.formals.push_back(formal(f));
       od.doc = doc(o->doc());
-      for (auto* c : o->STRING()) od.cites.push_back(text(c));
+      for (auto* c : o->citation()) od.cites.push_back(citation(c));
       inherit(kCite, nullptr, nullptr, &od.cites);
       od.body = block(o->block());
       if (!od.name.parts.empty()) out.ops.push_back(std::move(od));
@@ -315,7 +356,7 @@ class Builder {
       for (auto* f : fl->formal()) fd.formals.push_back(formal(f));
       fd.doc = doc(fl->doc());
       for (auto* cl : fl->flowClause()) {
-        if (auto* x = dynamic_cast<P::FlowCiteContext*>(cl)) fd.cites.push_back(text(x->STRING()));
+        if (auto* x = dynamic_cast<P::FlowCiteContext*>(cl)) fd.cites.push_back(citation(x->citation()));
         else if (auto* x = dynamic_cast<P::FlowKernelContext*>(cl)) fd.kernels.push_back(text(x->STRING()));
         else if (auto* x = dynamic_cast<P::FlowScopeContext*>(cl))
           if (x->IDENT()) fd.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
@@ -424,7 +465,7 @@ class Builder {
     p.id = decl_id(pr->qname());
     p.text = text(pr->STRING());
     for (auto* cl : pr->propClause()) {
-      if (auto* x = dynamic_cast<P::PropCiteContext*>(cl)) p.cites.push_back(text(x->STRING()));
+      if (auto* x = dynamic_cast<P::PropCiteContext*>(cl)) p.cites.push_back(citation(x->citation()));
       else if (auto* x = dynamic_cast<P::PropPatchContext*>(cl)) p.patches.push_back(text(x->STRING()));
       else if (auto* x = dynamic_cast<P::PropNoteContext*>(cl)) p.notes.push_back(text(x->STRING()));
       else if (auto* x = dynamic_cast<P::PropWhenContext*>(cl)) {
@@ -512,7 +553,7 @@ class Builder {
 
   void clauses(const std::vector<P::CheckClauseContext*>& list, ast::CheckDecl& c) {
     for (auto* cl : list) {
-      if (auto* x = dynamic_cast<P::CiteClauseContext*>(cl)) c.cites.push_back(text(x->STRING()));
+      if (auto* x = dynamic_cast<P::CiteClauseContext*>(cl)) c.cites.push_back(citation(x->citation()));
       else if (auto* x = dynamic_cast<P::ScopeClauseContext*>(cl)) {
         if (x->IDENT()) c.scopes.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
       } else if (auto* x = dynamic_cast<P::WhenClauseContext*>(cl)) {
@@ -536,12 +577,13 @@ class Builder {
       s.prev_loc = loc(ids[1]);
     }
     s.doc = doc(st->doc());
-    if (st->STRING()) s.cite = text(st->STRING());
+    for (auto* c : st->citation()) s.cites.push_back(citation(c));
     for (auto* it : st->stateItem()) {
       ast::StateItem item;
       item.loc = loc(it);
       auto cite = [&](P::ItemCiteContext* c) {
-        if (c && c->STRING()) item.cite = text(c->STRING());
+        if (c)
+          for (auto* x : c->citation()) item.cites.push_back(citation(x));
       };
       if (auto* x = dynamic_cast<P::LikeItemContext*>(it)) {
         if (!x->IDENT()) continue;
@@ -868,8 +910,8 @@ class Builder {
       for (WithClause* c : with_) {
         if (c->kind != kCite) continue;
         auto* x = static_cast<P::WithCiteContext*>(c->ctx);
-        if (!x->STRING()) continue;
-        inherited.push_back(text(x->STRING()));
+        if (!x->citation()) continue;
+        inherited.push_back(citation(x->citation()));
         ++c->applied;
       }
       cites->insert(cites->begin(), inherited.begin(), inherited.end());

@@ -52,6 +52,7 @@ struct Flow {
   std::string name;    // kvm_5_15.vcpu_reset_vmx
   std::string doc;
   std::string cite;    // all `cite` clauses, joined by "; "
+  std::vector<Citation> sources;  // those a reader can open
   std::string scope;   // vmx | svm
   std::string kernel;  // "5.10", "5.15"
   Loc loc;
@@ -67,6 +68,7 @@ struct Property {
   std::string id;       // H3.LMA_FROM_OLD_CR0
   std::string text;
   std::string cite;
+  std::vector<Citation> sources;
   std::string patch;    // the fix: "22/46 KVM: VMX: Remove direct write to vcpu->arch.cr0 ..."
   std::string scope;    // vmx | svm | common
   std::string note;

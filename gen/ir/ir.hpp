@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/citation.hpp"
 #include "support/source.hpp"
 
 namespace vcpuspec::ir {
@@ -126,6 +127,7 @@ struct Check {
   std::string id;       // ARCH.CR0.NW_NEEDS_CD
   std::string text;     // one sentence, shown with every finding
   std::string cite;     // all `cite` clauses, joined by "; "
+  std::vector<Citation> sources;  // those a reader can open (`cite KIND ...`), in order
   std::string scope;    // arch | vmx | svm
   ExprPtr when;         // null: always applies
   ExprPtr assertion;
@@ -148,6 +150,7 @@ struct Transition : Check {
 struct NonCheck {
   std::string id, text, cite, scope, note;
   Loc loc;
+  std::vector<Citation> sources = {};
 };
 
 // An operating mode (`mode`): a predicate over one state (Frame::Cur only).
@@ -157,6 +160,7 @@ struct Mode {
   std::string id, text, cite, note;  // MODE.LONG64, "64-bit mode", ...
   ExprPtr pred;
   Loc loc;
+  std::vector<Citation> sources = {};
 };
 
 // The value a state gives bits hi:lo of one slot.
@@ -180,6 +184,7 @@ struct StateDef {
   std::optional<std::string> prev_name;
   std::string doc;
   std::string cite;
+  std::vector<Citation> sources;
   Loc loc;
   // Indexed by SlotId; empty for configuration slots.
   std::vector<std::optional<SlotInit>> init;

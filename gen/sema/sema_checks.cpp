@@ -101,7 +101,7 @@ void Analyzer::analyze_defs() {
 // What checks, nonchecks, write rules and modes share: a unique id, a
 // description, citations, and one scope (none for a mode: `scope` is null).
 bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<std::string, Loc>& ids,
-                            std::string& cite, std::string* scope) {
+                            std::string& cite, std::vector<Citation>& sources, std::string* scope) {
   std::string id = c.id.str();
   bool ok = true;
   if (auto [it, fresh] = ids.emplace(id, c.id.loc); !fresh) {
@@ -119,10 +119,11 @@ bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<
       ok = false;
     }
     cite += (cite.empty() ? "" : "; ") + t.value;
+    if (t.source) sources.push_back(*t.source);
   }
   if (c.cites.empty()) {
     diags_.error(c.id.loc, std::string(what) + " '" + id +
-                               "' has no citation: add `cite \"SDM ...\"` naming the manual section or KVM source");
+                               "' has no citation: add one, e.g. `cite sdm \"27.3.1.2\" vol 3` or `cite linux \"arch/x86/kvm/x86.c\" fn kvm_set_cr0 at \"v7.1.3\"`");
     ok = false;
   }
   if (!scope) {
@@ -157,7 +158,7 @@ void Analyzer::analyze_checks() {
       out.id = c.id.str();
       out.loc = c.id.loc;
       out.text = c.text.value;
-      bool ok = check_header(c, "check", ids, out.cite, &out.scope);
+      bool ok = check_header(c, "check", ids, out.cite, out.sources, &out.scope);
       for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
       Scope scope;
       scope.in_check = true;
@@ -181,7 +182,7 @@ void Analyzer::analyze_checks() {
   for (const ast::SpecFile& f : files_) {
     for (const ast::CheckDecl& c : f.nonchecks) {
       ir::NonCheck out{c.id.str(), c.text.value, "", "", "", c.id.loc};
-      bool ok = check_header(c, "noncheck", ids, out.cite, &out.scope);
+      bool ok = check_header(c, "noncheck", ids, out.cite, out.sources, &out.scope);
       if (!c.whens.empty()) {
         diags_.error(c.whens[0]->loc, "noncheck '" + out.id + "' cannot have `when`: it is never evaluated");
         ok = false;
@@ -224,7 +225,7 @@ void Analyzer::analyze_transition(const ast::CheckDecl& c, std::map<std::string,
   out.id = c.id.str();
   out.loc = c.id.loc;
   out.text = c.text.value;
-  bool ok = check_header(c, "transition", ids, out.cite, &out.scope);
+  bool ok = check_header(c, "transition", ids, out.cite, out.sources, &out.scope);
   for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
   // `overlaps` on a transition: state checks that already imply it (lint verifies).
   for (const ast::QName& q : c.overlaps) {
@@ -287,7 +288,7 @@ void Analyzer::analyze_mode(const ast::CheckDecl& c, std::map<std::string, Loc>&
   out.loc = c.id.loc;
   out.text = c.text.value;
   // A mode is one predicate over one state: no scope, condition or overlaps.
-  bool ok = check_header(c, "mode", ids, out.cite, nullptr);
+  bool ok = check_header(c, "mode", ids, out.cite, out.sources, nullptr);
   if (!c.whens.empty()) diags_.error(c.whens[0]->loc, "mode '" + out.id + "' cannot have `when`: put the condition in its predicate"), ok = false;
   if (!c.overlaps.empty()) diags_.error(c.overlaps[0].loc, "mode '" + out.id + "' cannot have `overlaps`"), ok = false;
   for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;

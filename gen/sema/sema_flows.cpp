@@ -31,6 +31,13 @@ std::string join(const std::vector<ast::Text>& texts) {
   return out;
 }
 
+std::vector<Citation> sources_of(const std::vector<ast::Text>& cites) {
+  std::vector<Citation> out;
+  for (const ast::Text& t : cites)
+    if (t.source) out.push_back(*t.source);
+  return out;
+}
+
 }  // namespace
 
 std::optional<unsigned> Analyzer::type_ref_width(const ast::TypeRef& t, std::vector<ir::BitField>* fields) {
@@ -393,6 +400,7 @@ void Analyzer::analyze_flows() {
       flow->name = name;
       flow->doc = fd.doc;
       flow->cite = join(fd.cites);
+      flow->sources = sources_of(fd.cites);
       flow->loc = fd.name.loc;
       if (fd.cites.empty()) diags_.error(fd.name.loc, "flow '" + name + "' has no citation (add cite \"...\")");
       if (fd.scopes.size() != 1 || (fd.scopes[0].value != "vmx" && fd.scopes[0].value != "svm"))
@@ -439,6 +447,7 @@ void Analyzer::analyze_properties() {
       p->id = id;
       p->text = pd.text.value;
       p->cite = join(pd.cites);
+      p->sources = sources_of(pd.cites);
       p->patch = join(pd.patches);
       p->note = join(pd.notes);
       p->loc = pd.id.loc;

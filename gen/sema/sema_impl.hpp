@@ -105,7 +105,7 @@ class Analyzer {
   void analyze_transition(const ast::CheckDecl& c, std::map<std::string, Loc>& ids);
   void analyze_mode(const ast::CheckDecl& c, std::map<std::string, Loc>& ids);
   bool check_header(const ast::CheckDecl& c, const char* what, std::map<std::string, Loc>& ids, std::string& cite,
-                    std::string* scope);
+                    std::vector<Citation>& sources, std::string* scope);
   void analyze_states();
   void analyze_state(const ast::StateDecl& s, std::set<std::string>& visiting);
   std::optional<LValue> resolve_lvalue(const ast::QName& q, bool allow_group);

@@ -146,8 +146,12 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
   st.prev_name = s.prev_name;
   st.doc = s.doc;
   st.loc = s.loc;
-  if (s.cite) st.cite = s.cite->value;
-  else diags_.error(s.loc, "state '" + s.name + "' has no citation: add `cite \"SDM Table 9-1; ...\"` after its name");
+  for (const ast::Text& c : s.cites) {
+    st.cite += (st.cite.empty() ? "" : "; ") + c.value;
+    if (c.source) st.sources.push_back(*c.source);
+  }
+  if (s.cites.empty())
+    diags_.error(s.loc, "state '" + s.name + "' has no citation: add `cite sdm \"Table 9-1\" vol 3` or another after its name");
   st.init.resize(model_->slots.size());
   // Bits this state's own items assigned, per slot, with where.
   std::vector<std::vector<std::pair<uint64_t, Loc>>> own(model_->slots.size());
@@ -161,7 +165,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
     diags_.error(s.prev_loc, "previous-state name must be a plain identifier");
   }
 
-  auto add_piece = [&](const LValue& lv, ir::ExprPtr value, const std::optional<ast::Text>& cite, Loc loc) {
+  auto add_piece = [&](const LValue& lv, ir::ExprPtr value, const std::vector<ast::Text>& cites, Loc loc) {
     const ir::Slot& slot = model_->slot(lv.slot);
     named[lv.slot] = true;
     // A state is a function of configuration and the previous state only.
@@ -206,7 +210,9 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
     if (!st.init[lv.slot]) st.init[lv.slot] = ir::SlotInit{};
     ir::SlotInit& init = *st.init[lv.slot];
     drop_bits(init, mask);
-    init.pieces.push_back(ir::Piece{lv.hi, lv.lo, std::move(value), cite ? cite->value : "", loc});
+    std::string cite;
+    for (const ast::Text& c : cites) cite += (cite.empty() ? "" : "; ") + c.value;
+    init.pieces.push_back(ir::Piece{lv.hi, lv.lo, std::move(value), cite, loc});
     sort_pieces(init);
   };
 
@@ -264,7 +270,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
           for (const LValue& t : targets) {
             if (keep) {
               ir::ExprPtr prev = ir::make_var(t.slot, model_->slot(t.slot).width, ir::Frame::Prev);
-              add_piece(t, ir::make_extract(prev, t.hi, t.lo), item.cite, q.loc);
+              add_piece(t, ir::make_extract(prev, t.hi, t.lo), item.cites, q.loc);
             } else {
               if (!st.init[t.slot]) st.init[t.slot] = ir::SlotInit{};
               drop_bits(*st.init[t.slot], ir::range_mask(t.hi, t.lo));
@@ -290,7 +296,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
                                             " bits");
           break;
         }
-        add_piece(*lv, v, item.cite, item.loc);
+        add_piece(*lv, v, item.cites, item.loc);
         break;
       }
       case ast::StateItem::Kind::StructAssign: {
@@ -314,7 +320,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
                                             " bits");
             continue;
           }
-          add_piece(*lv, v, item.cite, mi.member.loc);
+          add_piece(*lv, v, item.cites, mi.member.loc);
         }
         break;
       }

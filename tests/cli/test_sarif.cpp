@@ -54,6 +54,10 @@ TEST_CASE("check --sarif: a failing state gives one error result naming the chec
   CHECK(msg.find("CS.ar.L = 1, expected 0") != std::string::npos);
   CHECK(msg.find("SDM Vol.3 5.2.1") != std::string::npos);
   CHECK(results[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "CS.ar.L");
+  // The rule links the sources it cites: the manual first, as the spec lists them.
+  const json& rule = log["runs"][0]["tool"]["driver"]["rules"][0];
+  CHECK(rule["helpUri"].get<std::string>().find("intel.com") != std::string::npos);
+  CHECK(rule["properties"]["links"].size() >= 1);
 }
 
 TEST_CASE("check --sarif: undecided checks are open results, not failures", "[sarif]") {
