@@ -13,6 +13,7 @@ decl
   | paramDecl
   | featureDecl
   | controlDecl
+  | controlWordDecl
   | defDecl
   | checkDecl
   | nonCheckDecl
@@ -71,6 +72,13 @@ paramType   : INT                # paramWidth
             ;
 featureDecl : 'feature' qname ('=' expr)? doc? ';' ;
 controlDecl : 'control' qname (':' INT)? ('=' expr)? doc? ';' ;
+// A control word (a VMCS control field, a VMCB word), declared like a
+// register: each named bit is a 1-bit control, `entry.load_efer` for the bit
+// `load_efer` of word `entry` (a dotted name is taken as written). Readers
+// split a raw word by these bits; `entry` in an expression is the word they
+// make. A VMCB word names its offset (`at 0x090`) and may have no name.
+controlWordDecl : 'control' qname? ':' INT ('at' INT)? doc? '{' controlBit* '}' ;
+controlBit      : qname INT ('=' expr)? doc? ';' ;
 
 // ---- predicates ------------------------------------------------------------------
 

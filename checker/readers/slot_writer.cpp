@@ -2,28 +2,7 @@
 #include "readers/slot_writer.hpp"
 #include "runtime/table_cache.hpp"
 
-#include <cctype>
-#include <cstdlib>
-
 namespace vcpuspec::readers {
-
-namespace {
-
-// The number after `word` in a declaration's text ("... bit 31: ..."), or -1.
-long number_after(std::string_view doc, std::string_view word, int base) {
-  for (size_t at = doc.find(word); at != std::string_view::npos; at = doc.find(word, at + 1)) {
-    size_t i = at + word.size();
-    size_t begin = i;
-    while (i < doc.size() && (base == 16 ? std::isxdigit(static_cast<unsigned char>(doc[i]))
-                                         : std::isdigit(static_cast<unsigned char>(doc[i]))))
-      ++i;
-    if (i == begin) continue;
-    return std::strtol(std::string(doc.substr(begin, i - begin)).c_str(), nullptr, base);
-  }
-  return -1;
-}
-
-}  // namespace
 
 SlotWriter::SlotWriter(Slots slots, StateInput& in) : slots_(slots), in_(in), unreadable_(slots.size(), false) {
   if (in_.state.size() != slots.size()) {
@@ -99,23 +78,14 @@ const WordBits& word_bits(Slots slots, const std::string& key, BitOf bit_of) {
 
 }  // namespace
 
-void SlotWriter::control_word(std::string_view prefix, uint64_t word, uint32_t line) {
-  auto bit_of = [&](const rt::SlotInfo& s) -> long {
-    std::string_view n = s.name;
-    if (s.kind != rt::SlotKind::Control || s.width != 1 || n.substr(0, prefix.size()) != prefix) return -1;
-    long bit = number_after(s.doc ? s.doc : "", "bit ", 10);
-    return bit > 63 ? -1 : bit;
-  };
-  for (const auto& [slot, bit] : word_bits(slots_, std::string(prefix), bit_of)) given(slot, (word >> bit) & 1, line);
+void SlotWriter::control_word(std::string_view name, uint64_t word, uint32_t line) {
+  auto bit_of = [&](const rt::SlotInfo& s) -> long { return s.bit >= 0 && name == s.word ? s.bit : -1; };
+  for (const auto& [slot, bit] : word_bits(slots_, std::string(name), bit_of)) given(slot, (word >> bit) & 1, line);
 }
 
 void SlotWriter::vmcb_word(unsigned offset, uint64_t word, uint32_t line) {
   auto bit_of = [&](const rt::SlotInfo& s) -> long {
-    if (s.kind != rt::SlotKind::Control || s.width != 1 || !s.doc) return -1;
-    std::string_view doc = s.doc;
-    if (number_after(doc, "offset ", 16) != static_cast<long>(offset)) return -1;
-    long bit = number_after(doc.substr(doc.find("offset ")), "bit ", 10);
-    return bit > 31 ? -1 : bit;
+    return s.bit >= 0 && s.word_offset == static_cast<long>(offset) ? s.bit : -1;
   };
   for (const auto& [slot, bit] : word_bits(slots_, "vmcb " + std::to_string(offset), bit_of))
     given(slot, (word >> bit) & 1, line);

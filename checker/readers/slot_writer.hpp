@@ -45,11 +45,11 @@ class SlotWriter {
   void unreadable(std::string_view name, uint32_t line, const std::string& why) { unreadable(id(name), line, why); }
   void note(uint32_t line, std::string text);
 
-  // Splits a raw control word into the 1-bit controls named `prefix`* whose
-  // declaration says "bit N" (spec/vmx/vmcs.vspec).
-  void control_word(std::string_view prefix, uint64_t word, uint32_t line);
-  // SVM: the 1-bit controls whose declaration says "offset XXXh bit N"
-  // (spec/svm/vmcb.vspec) from the 32-bit VMCB word at `offset`.
+  // Splits a raw control word into the 1-bit controls the spec declares for
+  // it (`control entry : 32 { load_efer 15; ... }`, spec/vmx/vmcs.vspec).
+  void control_word(std::string_view name, uint64_t word, uint32_t line);
+  // SVM: the same for the VMCB word at `offset` (`control : 32 at 0x090 {
+  // np_enable 0; }`, spec/svm/vmcb.vspec).
   void vmcb_word(unsigned offset, uint64_t word, uint32_t line);
 
  private:

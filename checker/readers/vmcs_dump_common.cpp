@@ -189,22 +189,22 @@ bool control_line(const Line& l, SlotWriter& w, ControlWords& words) {
 }
 
 void apply_controls(const ControlWords& c, SlotWriter& w) {
-  if (c.pin) w.control_word("pin.", *c.pin, c.line);
-  if (c.primary) w.control_word("primary.", *c.primary, c.line);
+  if (c.pin) w.control_word("pin", *c.pin, c.line);
+  if (c.primary) w.control_word("primary", *c.primary, c.line);
   if (c.secondary) {
     if (!c.primary) {
       w.note(c.line, "SecondaryExec shown but CPUBased is not: whether the secondary controls are active is unknown");
     } else if (*c.primary & (1u << 31)) {
-      w.control_word("secondary.", *c.secondary, c.line);
+      w.control_word("secondary", *c.secondary, c.line);
     } else {
-      w.control_word("secondary.", 0, c.line);
+      w.control_word("secondary", 0, c.line);
       if (*c.secondary)
         w.note(c.line, "SecondaryExec=" + rt::format_value(*c.secondary, 32) +
                            " is inactive: CPUBased bit 31 (activate secondary controls) is 0, so every secondary control is 0");
     }
   }
-  if (c.entry) w.control_word("entry.", *c.entry, c.line);
-  if (c.exit) w.control_word("exit.", *c.exit, c.line);
+  if (c.entry) w.control_word("entry", *c.entry, c.line);
+  if (c.exit) w.control_word("exit", *c.exit, c.line);
   // A control set to 1 proves the capability that allows it.
   struct Cap {
     const char* control;

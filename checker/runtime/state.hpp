@@ -31,8 +31,11 @@ struct SlotInfo {
   bool has_range;
   uint64_t range_lo, range_hi;
   int32_t default_from;  // a control that follows this config slot when not given; -1: none
-  const char* doc;       // the declaration's text: readers split raw control words by the "bit N" it names
+  const char* doc;       // the declaration's text
   int64_t msr_index;     // an MSR's index (readers of MSR lists); -1 for anything else
+  const char* word;      // a bit of a control word: the word's name ("entry"), "" otherwise
+  int16_t word_offset;   // ... of a VMCB word: its offset; -1 otherwise
+  int8_t bit;            // ... and its bit there; -1 for any other slot
 };
 
 inline constexpr uint64_t mask_of(unsigned width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }

@@ -113,6 +113,20 @@ struct ControlDecl {
   std::optional<Int> width;
   ExprPtr def;
   std::string doc;
+  // A bit of a control word: the word's key (ControlWordDecl::key) and the bit.
+  std::string word;
+  std::optional<Int> bit;
+};
+
+// `control entry : 32 "VM-entry controls" { load_efer 15 "..."; }`; its bits
+// are ControlDecls of their own.
+struct ControlWordDecl {
+  QName name;                 // empty for an unnamed VMCB word
+  Int width;
+  std::optional<Int> offset;  // `at 0x090`: its VMCB offset
+  std::string doc;
+  Loc loc;
+  std::string key() const { return name.parts.empty() ? "@" + (offset ? offset->text : std::string("?")) : name.str(); }
 };
 
 // `x : 64` (a value), `v : CR0` (a value with CR0's width and fields) or
@@ -268,6 +282,7 @@ struct SpecFile {
   std::vector<ParamDecl> params;
   std::vector<FeatureDecl> features;
   std::vector<ControlDecl> controls;
+  std::vector<ControlWordDecl> control_words;
   std::vector<DefDecl> defs;
   std::vector<CheckDecl> checks;
   std::vector<CheckDecl> nonchecks;  // `noncheck`: no assertion

@@ -268,7 +268,7 @@ class Emitter {
         return;
       }
       case Op::Call: {
-        std::string what = e.def->name + "(...)" + (e.def->doc.empty() ? "" : ": " + e.def->doc);
+        std::string what = e.def->name + (e.def->control_word ? "" : "(...)") + (e.def->doc.empty() ? "" : ": " + e.def->doc);
         const ir::Expr& subject = e.args.empty() ? e : *e.args[0];
         fact(subject, cpp_string(want ? what : "not " + what));
         return;
@@ -526,7 +526,10 @@ class Emitter {
         << (s.range ? "true" : "false") << ", " << hex(s.range ? s.range->first : 0) << ", "
         << hex(s.range ? s.range->second : 0) << ", "
         << (s.default_from ? static_cast<long>(*s.default_from) : -1L) << ", " << cpp_string(s.doc) << ", "
-        << (s.msr_index ? std::to_string(*s.msr_index) : std::string("-1")) << "},\n";
+        << (s.msr_index ? std::to_string(*s.msr_index) : std::string("-1")) << ", ";
+      // A bit of a control word: readers split raw words by it.
+      const ir::ControlWord* w = s.word >= 0 ? &m_.control_words[static_cast<size_t>(s.word)] : nullptr;
+      c << cpp_string(w ? w->name : "") << ", " << (w ? w->offset : -1) << ", " << (w ? s.bit : -1) << "},\n";
     }
     c << "};\n\n";
 

@@ -299,6 +299,8 @@ class Builder {
       cd.def = expr(c->expr());
       cd.doc = doc(c->doc());
       if (!cd.name.parts.empty()) out.controls.push_back(std::move(cd));
+    } else if (auto* cw = d->controlWordDecl()) {
+      control_word(cw, out);
     } else if (auto* df = d->defDecl()) {
       ast::DefDecl dd;
       dd.name = df->IDENT() ? df->IDENT()->getText() : "";
@@ -702,6 +704,42 @@ class Builder {
       return e;
     }
     return nullptr;
+  }
+
+  // A control word and its bits: each bit is a 1-bit control named after
+  // the word (`entry` + `load_efer`), or as written when dotted.
+  void control_word(P::ControlWordDeclContext* cw, ast::SpecFile& out) {
+    ast::ControlWordDecl w;
+    if (cw->qname()) w.name = qname(cw->qname());
+    auto ints = cw->INT();
+    if (ints.empty()) return;
+    w.width = integer(ints[0]);
+    if (ints.size() > 1) w.offset = integer(ints[1]);
+    w.doc = doc(cw->doc());
+    w.loc = loc(cw);
+    if (w.name.parts.empty() && !w.offset) {
+      diags_.error(w.loc, "a control word without a name needs its VMCB offset (`at 0x...`): readers find it by one or the other");
+      return;
+    }
+    const std::string key = w.key();
+    for (auto* b : cw->controlBit()) {
+      if (!b->qname() || !b->INT()) continue;
+      ast::ControlDecl c;
+      c.name = qname(b->qname());
+      if (c.name.parts.size() == 1 && !w.name.parts.empty()) {
+        ast::QName full = w.name;
+        full.parts.push_back(c.name.parts[0]);
+        full.part_locs.push_back(c.name.part_locs[0]);
+        full.loc = c.name.loc;
+        c.name = std::move(full);
+      }
+      c.bit = integer(b->INT());
+      c.word = key;
+      c.def = expr(b->expr());
+      c.doc = doc(b->doc());
+      if (!c.name.parts.empty()) out.controls.push_back(std::move(c));
+    }
+    out.control_words.push_back(std::move(w));
   }
 
   // `forall S in {A, B}: e` -> `e[S:=A] && e[S:=B]`, left to right, as if

@@ -69,6 +69,18 @@ const StateDef* Model::reset_state() const {
   return nullptr;
 }
 
+uint64_t ControlWord::declared() const {
+  uint64_t m = 0;
+  for (const auto& [slot, bit] : bits) m |= 1ULL << bit;
+  return m;
+}
+
+const ControlWord* Model::find_control_word(const std::string& name) const {
+  for (const ControlWord& w : control_words)
+    if (!w.name.empty() && w.name == name) return &w;
+  return nullptr;
+}
+
 const Group* Model::find_group(const std::string& name) const {
   for (const Group& g : groups)
     if (g.name == name) return &g;
@@ -335,6 +347,7 @@ struct Printer {
       }
       case Op::Call: {
         std::string s = e.def ? e.def->name : "?";
+        if (e.def && e.def->control_word) return s;
         s += "(";
         for (size_t i = 0; i < e.args.size(); ++i) s += (i ? ", " : "") + go(*e.args[i]);
         return s + ")";

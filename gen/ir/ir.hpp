@@ -60,6 +60,8 @@ struct Slot {
   std::shared_ptr<const struct Expr> start_default;
   std::optional<std::pair<uint64_t, uint64_t>> range;  // params
   std::optional<SlotId> default_from;  // controls: `= feature`, follows that config slot when not given
+  int word = -1;  // a bit of a control word: its index in Model::control_words
+  int bit = -1;   // ... and its bit there
   std::string doc;
   Loc loc;
   const BitField* field(const std::string& n) const;
@@ -119,6 +121,7 @@ struct Def {
   std::string doc;
   ExprPtr body;  // uses Op::Arg for the parameters
   Loc loc;
+  bool control_word = false;  // `entry`: the word its bits make, printed without ()
 };
 
 // ---- checks and states -----------------------------------------------------
@@ -199,6 +202,19 @@ struct Group {
   std::string layout;  // the struct: Segment, DescriptorTable
 };
 
+// A VMCS control field or VMCB word whose bits are 1-bit controls
+// (`control entry : 32 { load_efer 15; }`): readers split a raw word by
+// them, and `entry` in an expression is the word they make.
+struct ControlWord {
+  std::string name;  // "entry"; "" for an unnamed VMCB word
+  unsigned width = 32;
+  int offset = -1;   // its VMCB offset (`at 0x090`), or -1
+  std::string doc;
+  Loc loc;
+  std::vector<std::pair<SlotId, unsigned>> bits;  // (control, bit), by bit
+  uint64_t declared() const;  // the mask of its declared bits
+};
+
 struct Flow;
 struct Property;
 struct Event {
@@ -211,6 +227,7 @@ struct Model {
   std::vector<Slot> slots;
   std::map<std::string, SlotId> slot_by_name;
   std::vector<Group> groups;
+  std::vector<ControlWord> control_words;
   std::vector<std::unique_ptr<Def>> defs;
   std::vector<Check> checks;
   std::vector<NonCheck> nonchecks;
@@ -229,6 +246,7 @@ struct Model {
   const Transition* find_transition(const std::string& id) const;
   const StateDef* find_state(const std::string& name) const;
   const Group* find_group(const std::string& name) const;
+  const ControlWord* find_control_word(const std::string& name) const;
   // The first state that is not parametric (RESET): flows' default start.
   const StateDef* reset_state() const;
 };

@@ -76,7 +76,7 @@ const ir::Def* Analyzer::resolve_def(const std::string& name, Loc loc) {
 void Analyzer::analyze_defs() {
   for (const ast::SpecFile& f : files_) {
     for (const ast::DefDecl& d : f.defs) {
-      if (d.name == "sext" || d.name == "zext") {
+      if (d.name == "sext" || d.name == "zext" || d.name == "declared") {
         diags_.error(d.loc, "'" + d.name + "' is a built-in function and cannot be redefined");
         continue;
       }

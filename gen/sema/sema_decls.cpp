@@ -236,6 +236,33 @@ void Analyzer::declare_feature(const ast::FeatureDecl& f) {
   model_->slots.push_back(std::move(s));
 }
 
+void Analyzer::declare_control_word(const ast::ControlWordDecl& w) {
+  const std::string key = w.key();
+  if (!w.name.parts.empty() && !claim_name(key, w.name.loc, "control word")) return;
+  auto width = width_of(w.width, "control word");
+  if (!width) return;
+  ir::ControlWord cw;
+  cw.name = w.name.str();
+  cw.width = *width;
+  cw.doc = w.doc;
+  cw.loc = w.loc;
+  if (w.offset) {
+    if (w.offset->overflow || w.offset->value > 0xFFF || w.offset->value % 4) {
+      diags_.error(w.offset->loc, "VMCB offset " + w.offset->text + " is not a 4-byte-aligned offset of the control area (below 0x1000)");
+      return;
+    }
+    for (const ir::ControlWord& other : model_->control_words)
+      if (other.offset == static_cast<int>(w.offset->value)) {
+        diags_.error(w.offset->loc, "VMCB offset " + w.offset->text + " is already the word declared at line " +
+                                        std::to_string(other.loc.line));
+        return;
+      }
+    cw.offset = static_cast<int>(w.offset->value);
+  }
+  word_index_[key] = model_->control_words.size();
+  model_->control_words.push_back(std::move(cw));
+}
+
 void Analyzer::declare_control(const ast::ControlDecl& c) {
   std::string name = c.name.str();
   if (!claim_name(name, c.name.loc, "control")) return;
@@ -247,6 +274,24 @@ void Analyzer::declare_control(const ast::ControlDecl& c) {
     auto w = width_of(*c.width, "control");
     if (!w) return;
     s.width = *w;
+  }
+  // A bit of a word joins it; a bad bit is reported and the control still
+  // declared, so that checks naming it do not fail a second time.
+  if (auto it = word_index_.find(c.word); c.bit && it != word_index_.end()) {
+    ir::ControlWord& w = model_->control_words[it->second];
+    std::string taken;
+    for (const auto& [other, bit] : w.bits)
+      if (bit == c.bit->value) taken = model_->slot(other).name;
+    if (c.bit->overflow || c.bit->value >= w.width) {
+      diags_.error(c.bit->loc, "bit " + c.bit->text + " of '" + name + "' is outside its " + std::to_string(w.width) +
+                                   "-bit word");
+    } else if (!taken.empty()) {
+      diags_.error(c.bit->loc, "bit " + c.bit->text + " of the word is already '" + taken + "'");
+    } else {
+      s.word = static_cast<int>(it->second);
+      s.bit = static_cast<int>(c.bit->value);
+      w.bits.emplace_back(static_cast<ir::SlotId>(model_->slots.size()), s.bit);
+    }
   }
   s.doc = c.doc;
   s.loc = c.name.loc;
@@ -297,11 +342,16 @@ void Analyzer::declare_all() {
     for (const ast::SpecFile& f : files_)
       for (const ast::GroupDecl& g : f.groups)
         if (g.kind == kind) declare_group(g, structs);
+  for (const ast::SpecFile& f : files_)
+    for (const ast::ControlWordDecl& w : f.control_words) declare_control_word(w);
   for (const ast::SpecFile& f : files_) {
     for (const ast::ParamDecl& p : f.params) declare_param(p);
     for (const ast::FeatureDecl& x : f.features) declare_feature(x);
     for (const ast::ControlDecl& c : f.controls) declare_control(c);
   }
+  for (ir::ControlWord& w : model_->control_words) std::sort(w.bits.begin(), w.bits.end(), [](auto& a, auto& b) {
+    return a.second < b.second;
+  });
   for (const ast::SpecFile& f : files_) {
     for (const ast::DefDecl& d : f.defs) {
       if (!claim_name(d.name, d.loc, "def")) continue;

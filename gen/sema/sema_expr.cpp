@@ -220,8 +220,38 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
     x->loc = e.loc;
     return x;
   }
-  // A whole segment or descriptor table is not a value.
   std::string full = e.name.str();
+  // A control word: its declared bits at their places, the others 0. It is
+  // a call of a def of its own, so that findings and `explain` name `entry`.
+  if (const ir::ControlWord* w = model_->find_control_word(full)) {
+    const ir::Def*& def = word_defs_[full];
+    if (!def) {
+      ir::ExprPtr acc = ir::make_const(0, w->width);
+      for (const auto& [slot, bit] : w->bits) {
+        ir::ExprPtr b = ir::make_op(ir::Op::Zext, w->width, {ir::make_var(slot, 1)});
+        if (bit) b = ir::make_op(ir::Op::Shl, w->width, {b, ir::make_const(bit, w->width)});
+        acc = w->bits.front().first == slot ? b : ir::make_op(ir::Op::BOr, w->width, {acc, b});
+      }
+      auto d = std::make_unique<ir::Def>();
+      d->name = full;
+      d->width = w->width;
+      d->doc = w->doc;
+      d->body = acc;
+      d->loc = w->loc;
+      d->control_word = true;
+      def = d.get();
+      model_->defs.push_back(std::move(d));
+    }
+    for (const auto& [slot, bit] : w->bits) used_slots_.insert(slot);
+    auto call = std::make_shared<ir::Expr>();
+    call->op = ir::Op::Call;
+    call->width = def->width;
+    call->def = def;
+    call->body = def->body;
+    call->loc = e.loc;
+    return call;
+  }
+  // A whole segment or descriptor table is not a value.
   std::string head = parts[0];
   for (const ir::Group& g : model_->groups) {
     if (g.name == head || g.name == full) {
@@ -298,6 +328,19 @@ ir::ExprPtr Analyzer::type_call(const ast::Expr& e, std::optional<unsigned> hint
     }
     auto r = std::const_pointer_cast<ir::Expr>(
         ir::make_op(e.callee == "sext" ? ir::Op::Sext : ir::Op::Zext, static_cast<unsigned>(w.value), {x}));
+    r->loc = e.loc;
+    return r;
+  }
+  if (e.callee == "declared") {
+    // declared(entry): the mask of the bits the word `entry` declares.
+    const ir::ControlWord* w = e.args.size() == 1 && e.args[0]->kind == ast::Expr::Kind::Name
+                                   ? model_->find_control_word(e.args[0]->name.str())
+                                   : nullptr;
+    if (!w) {
+      diags_.error(e.loc, "declared takes one control word: declared(entry) is the mask of the bits `control entry` names");
+      return nullptr;
+    }
+    auto r = std::const_pointer_cast<ir::Expr>(ir::make_const(w->declared(), w->width));
     r->loc = e.loc;
     return r;
   }

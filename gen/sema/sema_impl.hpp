@@ -56,6 +56,7 @@ class Analyzer {
   void declare_param(const ast::ParamDecl& p);
   void declare_feature(const ast::FeatureDecl& f);
   void declare_control(const ast::ControlDecl& c);
+  void declare_control_word(const ast::ControlWordDecl& w);
   bool claim_name(const std::string& name, Loc loc, const char* what);
   std::optional<unsigned> width_of(const ast::Int& w, const char* what);
   void layout_fields(ir::Slot& slot, const std::vector<ast::FieldItem>& items);
@@ -116,6 +117,8 @@ class Analyzer {
   std::unique_ptr<ir::Model> model_;
 
   std::map<std::string, Loc> names_;  // every declared name, for duplicates
+  std::map<std::string, size_t> word_index_;  // control words by key (name, or `@offset`)
+  std::map<std::string, const ir::Def*> word_defs_;  // `entry` in expressions: the word as a def
   std::map<std::string, const ast::DefDecl*> def_decls_;
   // `f(DS)` of `def f(s : Segment)`: f's body with DS in place of s.
   std::deque<ast::DefDecl> def_instances_;

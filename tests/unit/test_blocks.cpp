@@ -200,3 +200,51 @@ TEST_CASE("blocks: nested `forall`s that would multiply without end are refused"
   CHECK_FALSE(s->model);
   CHECK_THAT(render_all(s->sources, s->diags), Catch::Contains("`forall` expands to more than 2000000 tokens"));
 }
+
+TEST_CASE("blocks: a control word declares its bits as controls, and reads as the word they make", "[front][blocks]") {
+  auto s = load(std::string(kBase) + R"(
+param vmx.allowed1 : 32;
+control entry : 32 "VM-entry controls" {
+  load_debug 2 "load DR7";
+  ia32e 9 = vmx.ug "IA-32e mode guest";
+}
+control : 64 at 0x090 "VMCB nested_ctl" { np_enable 0 "NP_ENABLE"; }
+check T.A "a" cite "c" scope vmx assert (entry & ~vmx.allowed1) == 0 && declared(entry) == 0x204;
+check T.B "b" cite "c" scope vmx assert np_enable -> entry.load_debug;
+)");
+  INFO(render_all(s->sources, s->diags));
+  REQUIRE(s->model);
+  const ir::Model& m = *s->model;
+  REQUIRE(m.control_words.size() == 2);
+  const ir::ControlWord& w = m.control_words[0];
+  CHECK(w.name == "entry");
+  REQUIRE(w.bits.size() == 2);
+  CHECK(m.slot(w.bits[1].first).name == "entry.ia32e");
+  CHECK(w.bits[1].second == 9);
+  CHECK(m.slot(w.bits[1].first).default_from == m.find_slot("vmx.ug"));  // a bit takes a default like any control
+  CHECK(m.control_words[1].offset == 0x90);
+  CHECK(m.slot(*m.find_slot("np_enable")).bit == 0);  // a name without a word: as written
+  std::vector<uint64_t> v(m.slots.size(), 0);
+  v[*m.find_slot("entry.ia32e")] = 1;
+  v[*m.find_slot("vmx.allowed1")] = 0x200;
+  CHECK(ir::evaluate(*check(m, "T.A").assertion, v, nullptr) == 1);
+  v[*m.find_slot("entry.load_debug")] = 1;  // bit 2 not allowed
+  CHECK(ir::evaluate(*check(m, "T.A").assertion, v, nullptr) == 0);
+
+  auto errors = [](const std::string& spec) {
+    auto bad = load(std::string(kBase) + spec);
+    CHECK_FALSE(bad->model);
+    return render_all(bad->sources, bad->diags);
+  };
+  CHECK_THAT(errors("control w : 8 { a 8; }\ncheck T.A \"a\" cite \"c\" scope vmx assert w.a;\n"),
+             Catch::Contains("bit 8 of 'w.a' is outside its 8-bit word"));
+  CHECK_THAT(errors("control w : 8 { a 1; b 1; }\ncheck T.A \"a\" cite \"c\" scope vmx assert w.a && w.b;\n"),
+             Catch::Contains("bit 1 of the word is already 'w.a'"));
+  CHECK_THAT(errors("control : 32 { a 1; }\ncheck T.A \"a\" cite \"c\" scope vmx assert a;\n"),
+             Catch::Contains("a control word without a name needs its VMCB offset"));
+  CHECK_THAT(errors("control : 32 at 0x10 { a 1; }\ncontrol : 32 at 0x10 { b 1; }\n"
+                    "check T.A \"a\" cite \"c\" scope vmx assert a && b;\n"),
+             Catch::Contains("VMCB offset 0x10 is already the word declared at line"));
+  CHECK_THAT(errors("check T.A \"a\" cite \"c\" scope vmx assert declared(CR0) == 0;\n"),
+             Catch::Contains("declared takes one control word"));
+}
