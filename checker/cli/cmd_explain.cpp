@@ -20,7 +20,6 @@ struct ExplainArgs {
   std::string scope;
 };
 
-// A flow property: the predicate in DSL form, its condition, its fix.
 // One line per citation a reader can open: the source, then its link.
 void print_sources(const std::vector<Citation>& sources) {
   const char* label = "  sources:   ";
@@ -32,6 +31,7 @@ void print_sources(const std::vector<Citation>& sources) {
   }
 }
 
+// A flow property: the predicate in DSL form, its condition, its fix.
 void explain_property(const ir::Model& m, const ir::Property& p) {
   std::cout << p.id << ": " << p.text << "\n  scope:     " << p.scope << "\n";
   if (p.when) std::cout << "  when:      " << ir::print_in_flow(m, nullptr, *p.when) << "\n";

@@ -745,14 +745,10 @@ class Builder {
   // `forall S in {A, B}: e` -> `e[S:=A] && e[S:=B]`, left to right, as if
   // written out by hand.
   ast::ExprPtr forall_expr(P::ForallExprContext* x) {
-    if (!x->IDENT() || !x->expr()) return nullptr;
-    const std::string var = x->IDENT()->getText();
-    if (bound(var)) {
-      diags_.error(loc(x->IDENT()), "'" + var + "' is already the variable of an enclosing `forall`");
-      return nullptr;
-    }
-    std::vector<ast::QName> members = forall_members(x->qname());
+    if (!x->expr()) return nullptr;
+    std::vector<ast::QName> members = forall_head(x->IDENT(), x->qname());
     if (members.empty()) return nullptr;
+    const std::string var = x->IDENT()->getText();
     ast::ExprPtr acc;
     for (const ast::QName& m : members) {
       if (!spend(x->expr())) return nullptr;
@@ -765,8 +761,14 @@ class Builder {
     return acc;
   }
 
-  // The members of a `forall`, each once; empty after an error.
-  std::vector<ast::QName> forall_members(const std::vector<P::QnameContext*>& list) {
+  // The members of a `forall`, each once; empty after an error (a variable
+  // an enclosing `forall` already binds, a member listed twice).
+  std::vector<ast::QName> forall_head(antlr4::tree::TerminalNode* var, const std::vector<P::QnameContext*>& list) {
+    if (!var) return {};
+    if (bound(var->getText())) {
+      diags_.error(loc(var), "'" + var->getText() + "' is already the variable of an enclosing `forall`");
+      return {};
+    }
     std::vector<ast::QName> members;
     for (auto* q : list) {
       ast::QName m = qname(q);
@@ -873,14 +875,9 @@ class Builder {
   }
 
   void forall_block(P::ForallBlockContext* fa, ast::SpecFile& out) {
-    if (!fa->IDENT()) return;
-    const std::string var = fa->IDENT()->getText();
-    if (bound(var)) {
-      diags_.error(loc(fa->IDENT()), "'" + var + "' is already the variable of an enclosing `forall`");
-      return;
-    }
-    std::vector<ast::QName> members = forall_members(fa->qname());
+    std::vector<ast::QName> members = forall_head(fa->IDENT(), fa->qname());
     if (members.empty()) return;
+    const std::string var = fa->IDENT()->getText();
     // Every id declared inside must name the variable, or the copies collide.
     for_each_id(fa->decl(), [&](P::QnameContext* id) {
       bool names_var = false;
@@ -940,7 +937,10 @@ class Builder {
       }
       if (acc) {
         if (whens->empty()) whens->push_back(std::move(acc));
-        else (*whens)[0] = conjoin(std::move(acc), std::move((*whens)[0]), (*whens)[0]->loc);
+        else {
+          const Loc own = (*whens)[0]->loc;  // read before the move below
+          (*whens)[0] = conjoin(std::move(acc), std::move((*whens)[0]), own);
+        }
       }
     }
     if ((takes & kCite) && cites) {
@@ -975,7 +975,7 @@ class Builder {
     long tokens = 1;
     if (copied->getStart() && copied->getStop())
       tokens += static_cast<long>(copied->getStop()->getTokenIndex()) - static_cast<long>(copied->getStart()->getTokenIndex());
-    expansion_left_ -= tokens;
+    expansion_left_ -= std::max(tokens, 1L);
     if (expansion_left_ >= 0) return true;
     diags_.error(loc(copied), "`forall` expands to more than " + std::to_string(kMaxExpandedTokens) +
                                   " tokens: nest fewer `forall`s or list fewer members");

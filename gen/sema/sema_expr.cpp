@@ -226,12 +226,13 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
   if (const ir::ControlWord* w = model_->find_control_word(full)) {
     const ir::Def*& def = word_defs_[full];
     if (!def) {
-      ir::ExprPtr acc = ir::make_const(0, w->width);
+      ir::ExprPtr acc;
       for (const auto& [slot, bit] : w->bits) {
         ir::ExprPtr b = ir::make_op(ir::Op::Zext, w->width, {ir::make_var(slot, 1)});
         if (bit) b = ir::make_op(ir::Op::Shl, w->width, {b, ir::make_const(bit, w->width)});
-        acc = w->bits.front().first == slot ? b : ir::make_op(ir::Op::BOr, w->width, {acc, b});
+        acc = acc ? ir::make_op(ir::Op::BOr, w->width, {acc, b}) : b;
       }
+      if (!acc) acc = ir::make_const(0, w->width);
       auto d = std::make_unique<ir::Def>();
       d->name = full;
       d->width = w->width;
@@ -430,9 +431,8 @@ ir::ExprPtr Analyzer::type_segment_call(const ast::Expr& e, const ast::DefDecl& 
     diags_.error(e.loc, "def '" + d.name + "' calls itself (directly or through other defs); defs cannot recurse");
     return nullptr;
   }
-  ast::DefDecl& inst = def_instances_.emplace_back();
-  inst.body = rename_heads(*d.body, heads);
-  ir::ExprPtr body = type(*inst.body, hint, scope);
+  const ast::ExprPtr& body_ast = expanded_bodies_.emplace_back(rename_heads(*d.body, heads));
+  ir::ExprPtr body = type(*body_ast, hint, scope);
   defs_in_progress_.erase(d.name);
   return body;
 }

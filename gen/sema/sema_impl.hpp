@@ -120,8 +120,9 @@ class Analyzer {
   std::map<std::string, size_t> word_index_;  // control words by key (name, or `@offset`)
   std::map<std::string, const ir::Def*> word_defs_;  // `entry` in expressions: the word as a def
   std::map<std::string, const ast::DefDecl*> def_decls_;
-  // `f(DS)` of `def f(s : Segment)`: f's body with DS in place of s.
-  std::deque<ast::DefDecl> def_instances_;
+  // `f(DS)` of `def f(s : Segment)`: f's body with DS in place of s, kept
+  // while the model's locations may point into it.
+  std::deque<ast::ExprPtr> expanded_bodies_;
   std::map<std::string, ir::Def*> defs_;
   std::set<std::string> defs_in_progress_;
   std::set<std::string> failed_defs_;
