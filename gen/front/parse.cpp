@@ -539,6 +539,7 @@ class Builder {
     if (!tr->qname() || !tr->onClause()) return;
     c.id = decl_id(tr->qname());
     auto* on = tr->onClause();
+    if (!on->IDENT()) return;  // a syntax error, already reported
     if (on->IDENT()->getText() != "on") {
       diags_.error(loc(on->IDENT()), "expected `on REGISTER` before `assert` in transition '" + c.id.str() +
                                          "', found '" + on->IDENT()->getText() + "'");
