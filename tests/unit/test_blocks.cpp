@@ -30,6 +30,13 @@ const ir::Check& check(const ir::Model& m, const std::string& id) {
   return m.checks.front();
 }
 
+// The diagnostics of a spec that must be refused.
+std::string errors(const std::string& spec) {
+  auto s = load(std::string(kBase) + spec);
+  CHECK_FALSE(s->model);
+  return render_all(s->sources, s->diags);
+}
+
 std::string when_of(const ir::Model& m, const std::string& id) {
   const ir::Check& c = check(m, id);
   return c.when ? ir::print(m, *c.when) : "";
@@ -163,11 +170,6 @@ check T.C "c" cite "c" scope vmx assert !DS.ar.unusable -> DS.ar.P;
 }
 
 TEST_CASE("blocks: errors name what went wrong where it was written", "[front][blocks]") {
-  auto errors = [](const std::string& spec) {
-    auto s = load(std::string(kBase) + spec);
-    CHECK_FALSE(s->model);
-    return render_all(s->sources, s->diags);
-  };
   CHECK_THAT(errors("forall S in {DS, ES} { check T.X \"x\" cite \"c\" scope vmx assert S.ar.P; }\n"),
              Catch::Contains("the id 'T.X' does not contain 'S'"));
   CHECK_THAT(errors("forall S in {DS, DS} { check T.S \"x\" cite \"c\" scope vmx assert S.ar.P; }\n"),
@@ -231,11 +233,6 @@ check T.B "b" cite "c" scope vmx assert np_enable -> entry.load_debug;
   v[*m.find_slot("entry.load_debug")] = 1;  // bit 2 not allowed
   CHECK(ir::evaluate(*check(m, "T.A").assertion, v, nullptr) == 0);
 
-  auto errors = [](const std::string& spec) {
-    auto bad = load(std::string(kBase) + spec);
-    CHECK_FALSE(bad->model);
-    return render_all(bad->sources, bad->diags);
-  };
   CHECK_THAT(errors("control w : 8 { a 8; }\ncheck T.A \"a\" cite \"c\" scope vmx assert w.a;\n"),
              Catch::Contains("bit 8 of 'w.a' is outside its 8-bit word"));
   CHECK_THAT(errors("control w : 8 { a 1; b 1; }\ncheck T.A \"a\" cite \"c\" scope vmx assert w.a && w.b;\n"),
