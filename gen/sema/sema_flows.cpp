@@ -25,6 +25,8 @@ ir::ExprPtr conj(const ir::ExprPtr& a, const ir::ExprPtr& b) {
   return ir::make_op(ir::Op::LAnd, 1, {a, b});
 }
 
+}  // namespace
+
 std::string join(const std::vector<ast::Text>& texts) {
   std::string out;
   for (const ast::Text& t : texts) out += (out.empty() ? "" : "; ") + t.value;
@@ -37,8 +39,6 @@ std::vector<Citation> sources_of(const std::vector<ast::Text>& cites) {
     if (t.source) out.push_back(*t.source);
   return out;
 }
-
-}  // namespace
 
 std::optional<unsigned> Analyzer::type_ref_width(const ast::TypeRef& t, std::vector<ir::BitField>* fields) {
   switch (t.kind) {

@@ -138,6 +138,11 @@ class Analyzer {
   bool lvalue_in_flow_ = false;  // resolve_lvalue: flows may write hypervisor variables
 };
 
+// Texts joined with "; " (citations, patches, notes), and the citations among
+// them that a reader can open (sema_flows.cpp).
+std::string join(const std::vector<ast::Text>& texts);
+std::vector<Citation> sources_of(const std::vector<ast::Text>& cites);
+
 // Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(const std::string& a, const std::string& b);
 

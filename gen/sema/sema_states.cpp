@@ -146,10 +146,8 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
   st.prev_name = s.prev_name;
   st.doc = s.doc;
   st.loc = s.loc;
-  for (const ast::Text& c : s.cites) {
-    st.cite += (st.cite.empty() ? "" : "; ") + c.value;
-    if (c.source) st.sources.push_back(*c.source);
-  }
+  st.cite = join(s.cites);
+  st.sources = sources_of(s.cites);
   if (s.cites.empty())
     diags_.error(s.loc, "state '" + s.name + "' has no citation: add `cite sdm \"Table 9-1\" vol 3` or another after its name");
   st.init.resize(model_->slots.size());
@@ -210,9 +208,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
     if (!st.init[lv.slot]) st.init[lv.slot] = ir::SlotInit{};
     ir::SlotInit& init = *st.init[lv.slot];
     drop_bits(init, mask);
-    std::string cite;
-    for (const ast::Text& c : cites) cite += (cite.empty() ? "" : "; ") + c.value;
-    init.pieces.push_back(ir::Piece{lv.hi, lv.lo, std::move(value), cite, loc});
+    init.pieces.push_back(ir::Piece{lv.hi, lv.lo, std::move(value), join(cites), loc});
     sort_pieces(init);
   };
 
