@@ -24,6 +24,7 @@ decl
   | eventDecl
   | opDecl
   | flowDecl
+  | instructionDecl
   | propertyDecl
   | withBlock
   | forallBlock
@@ -151,6 +152,20 @@ flowClause
   | 'kernel' STRING                    # flowKernel
   ;
 
+// ---- the mode machine's instructions and signals ---------------------------------------
+// `instruction MOV_CR0 "MOV CR0" on CR0 cite ... { ... }`: what one instruction
+// (or, with `signal`, one event that reaches the CPU: SMI, INIT, an interrupt)
+// does to the architectural state. The body is a program over the state
+// before it (`old.X`) that `assume`s what the CPU needs to take it and writes
+// what it leaves; `X := any` is a value the manuals leave to the instruction's
+// operands, `state := INIT` loads a declared state. `render modes` tries each.
+instructionDecl : kind=('instruction' | 'signal') qname STRING instrClause* block ;
+instrClause
+  : 'cite' citation                    # instrCite
+  | IDENT qname (',' qname)*           # instrOn   // `on CR0`: matched as an identifier, as in transitions
+  | 'note' STRING                      # instrNote
+  ;
+
 block : '{' stmt* '}' ;
 stmt
   : 'let' IDENT '=' expr ';'                                        # letStmt
@@ -160,6 +175,9 @@ stmt
   | 'emit' qname ';'                                                # emitStmt
   | 'assume' expr ';'                                               # assumeStmt
   | qname '(' (expr (',' expr)*)? ')' ';'                           # callStmt
+  | qname ':=' 'any' ';'                                            # anyStmt
+  | 'state' ':=' (IDENT | 'any') ';'                                # stateStmt
+  | 'forall' IDENT 'in' '{' qname (',' qname)* '}' block            # forallStmt
   ;
 ifStmt : 'if' expr block ('else' (block | ifStmt))? ;
 

@@ -70,6 +70,22 @@ void explain_flow(const ir::Flow& f) {
   for (size_t i = 0; i < f.steps.size(); ++i) std::cout << "    " << i + 1 << ". " << f.steps[i].text << "\n";
 }
 
+// A write of the mode machine: its label, what it applies to, its program.
+void explain_instruction(const ir::Instruction& in) {
+  std::cout << in.id << ": " << in.label << "\n  kind:      "
+            << (in.signal ? "signal: an event that reaches the CPU" : "instruction") << ", a write of the mode machine\n";
+  std::string on;
+  for (const std::string& r : in.on) on += (on.empty() ? "" : ", ") + r;
+  if (!on.empty()) std::cout << "  on:        " << on << " (the write rules on these apply)\n";
+  std::cout << "  cite:      " << in.cite << "\n";
+  print_sources(in.sources);
+  if (!in.note.empty()) std::cout << "  note:      " << in.note << "\n";
+  std::cout << "  steps:     (`old.` is the state before it)\n";
+  for (size_t i = 0; i < in.program.steps.size(); ++i)
+    std::cout << "    " << i + 1 << ". " << in.program.steps[i].text << "\n";
+  std::cout << "  draw it:   vcpuspec render modes\n";
+}
+
 int run_explain(const ExplainArgs& a) {
   int exit = kOk;
   auto spec = load_spec({}, exit);
@@ -102,8 +118,28 @@ int run_explain(const ExplainArgs& a) {
     if (a.scope.empty())
       for (const auto& f : m.flows)
         std::cout << f->name << "  [flow, " << f->scope << ", " << f->kernel << "]  " << f->doc << "\n    cite: " << f->cite << "\n";
+    if (a.scope.empty() || a.scope == "arch") {
+      for (const ir::Mode& md : m.modes) std::cout << md.id << "  [mode]  " << md.text << "\n    cite: " << md.cite << "\n";
+      for (const auto& in : m.instructions)
+        std::cout << in->id << "  [" << (in->signal ? "signal" : "instruction") << "]  " << in->label
+                  << "\n    cite: " << in->cite << "\n";
+    }
     return kOk;
   }
+  for (const auto& in : m.instructions)
+    if (in->id == a.id) {
+      explain_instruction(*in);
+      return kOk;
+    }
+  for (const ir::Mode& md : m.modes)
+    if (md.id == a.id) {
+      std::cout << md.id << ": " << md.text << "\n  kind:      mode: an operating mode of the CPU\n  holds:     "
+                << ir::print(m, *md.pred) << "\n  cite:      " << md.cite << "\n";
+      print_sources(md.sources);
+      if (!md.note.empty()) std::cout << "  note:      " << md.note << "\n";
+      std::cout << "  draw it:   vcpuspec render modes\n";
+      return kOk;
+    }
   for (const auto& p : m.properties)
     if (p->id == a.id) {
       explain_property(m, *p);
@@ -161,7 +197,8 @@ int run_explain(const ExplainArgs& a) {
       if (!n.note.empty()) std::cout << "  note:      " << n.note << "\n";
       return kOk;
     }
-  std::cerr << "vcpuspec: error: no check, transition, property or flow '" << a.id << "' (see 'vcpuspec explain --list')\n";
+  std::cerr << "vcpuspec: error: no check, transition, property, flow, mode or instruction '" << a.id
+            << "' (see 'vcpuspec explain --list')\n";
   return kUsage;
 }
 
@@ -169,8 +206,8 @@ int run_explain(const ExplainArgs& a) {
 
 std::function<int()> add_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
-  app.add_option("id", a->id, "a check (ARCH.CR0.NW_NEEDS_CD), property (H3.LMA_FROM_OLD_CR0) or flow");
-  app.add_flag("--list", a->list, "list every check, property and flow with its scope and citation");
+  app.add_option("id", a->id, "a check (ARCH.CR0.NW_NEEDS_CD), property (H3.LMA_FROM_OLD_CR0), flow, mode or instruction (MOV_CR0)");
+  app.add_flag("--list", a->list, "list every check, property, flow, mode and instruction with its scope and citation");
   app.add_option("--scope", a->scope, "with --list: only this scope")
       ->check(CLI::IsMember({"arch", "vmx", "svm", "common"}));
   return [a] { return run_explain(*a); };

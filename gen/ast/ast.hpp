@@ -228,11 +228,12 @@ using StmtPtr = std::unique_ptr<Stmt>;
 using Block = std::vector<StmtPtr>;
 
 struct Stmt {
-  enum class Kind { Let, Assign, StructAssign, If, Emit, Assume, Call };
+  // Any: `X := any`; Load: `state := INIT` (`state := any`: `local` empty).
+  enum class Kind { Let, Assign, StructAssign, If, Emit, Assume, Call, Any, Load };
   Kind kind = Kind::Assign;
   Loc loc;
-  std::string local;                // Let
-  QName target;                     // Assign, StructAssign, Emit (event), Call (op)
+  std::string local;                // Let; Load: the state's name
+  QName target;                     // Assign, StructAssign, Emit (event), Call (op), Any
   ExprPtr value;                    // Let, Assign, Assume; If: the condition
   std::vector<MemberInit> members;  // StructAssign
   std::vector<ExprPtr> args;        // Call
@@ -254,6 +255,18 @@ struct FlowDecl {
   std::vector<Text> cites;
   std::vector<Text> scopes;
   std::vector<Text> kernels;
+  Block body;
+};
+
+// `instruction MOV_CR0 "MOV CR0" on CR0 cite ... { ... }` (or `signal`): one
+// write of the mode machine.
+struct InstructionDecl {
+  QName id;
+  Loc loc;  // of the keyword
+  bool signal = false;
+  Text label;
+  std::vector<Text> cites, notes;
+  std::vector<QName> on;
   Block body;
 };
 
@@ -293,6 +306,7 @@ struct SpecFile {
   std::vector<EventDecl> events;
   std::vector<OpDecl> ops;
   std::vector<FlowDecl> flows;
+  std::vector<InstructionDecl> instructions;
   std::vector<PropertyDecl> properties;
 };
 

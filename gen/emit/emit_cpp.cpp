@@ -166,6 +166,8 @@ class Emitter {
         return s + ")";
       }
       case Op::Call: return expr(*e.body);
+      case Op::Legal: case Op::After:
+        throw std::logic_error("emit: legal() and after() belong to instructions, which the checker does not run");
     }
     throw std::logic_error("emit: unknown op");
   }

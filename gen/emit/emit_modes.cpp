@@ -25,11 +25,9 @@ std::string node_name(const std::string& id) {
   return n;
 }
 
-// Events of the CPU (blue) rather than instructions (grey).
-bool is_event(const std::string& write) {
-  for (const char* e : {"RESET", "INIT", "SIPI", "SMI", "RSM", "triple fault"})
-    if (write.rfind(e, 0) == 0) return true;
-  return false;
+// Signals to the CPU (blue): RESET and the spec's `signal`s, not instructions.
+bool is_signal(const std::string& write, const std::set<std::string>& signals) {
+  return write.rfind("RESET", 0) == 0 || signals.count(write);
 }
 
 // An edge label: one write per line; a refused write "W: #GP" with its rules.
@@ -51,7 +49,7 @@ std::string tooltip(const Label& l, const std::map<std::string, std::string>& ci
   return ", tooltip=\"" + t + "\"";
 }
 
-std::string attrs(const Label& l) {
+std::string attrs(const Label& l, const std::set<std::string>& signals) {
   std::string text;
   for (const std::string& w : l.writes) text += (text.empty() ? "" : "<br/>") + html(w);
   if (l.refused) {
@@ -59,7 +57,7 @@ std::string attrs(const Label& l) {
     for (const std::string& r : l.rules) text += "<br/><font point-size=\"8\">" + html(r) + "</font>";
     return "label=<" + text + ">, style=dashed, color=\"#c0392b\", fontcolor=\"#c0392b\", constraint=false";
   }
-  bool events = std::all_of(l.writes.begin(), l.writes.end(), is_event);
+  bool events = std::all_of(l.writes.begin(), l.writes.end(), [&](const std::string& w) { return is_signal(w, signals); });
   return "label=<" + text + ">" + (events ? ", color=\"#1f618d\", fontcolor=\"#1f618d\"" : "");
 }
 
@@ -93,7 +91,11 @@ std::string modes_dot(const ir::Model& m, const ModeMachine& mm) {
   if (outer.size() > 1) boxes.push_back({"cluster_protected", "protected mode (CR0.PE=1)", outer});
 
   std::map<std::string, std::string> cite_of;
-  for (const smt::ModeWriteInfo& w : mm.writes) cite_of[w.label] = w.cite;
+  std::set<std::string> signals;
+  for (const smt::ModeWriteInfo& w : mm.writes) {
+    cite_of[w.label] = w.cite;
+    if (w.signal) signals.insert(w.label);
+  }
   cite_of["RESET (BSP)"] = cite_of["RESET (AP)"] = "the spec's RESET state (spec/arch/reset.vspec)";
 
   // Every (from, to, write) Z3 found; refused writes keep their rules.
@@ -216,7 +218,7 @@ std::string modes_dot(const ir::Model& m, const ModeMachine& mm) {
         if (l.refused == r) part.push_back(l);
       if (part.empty()) continue;
       Label all = join(part);
-      out += "  " + name_of(from) + " -> " + name_of(to) + " [" + attrs(all) + tooltip(all, cite_of) + extra +
+      out += "  " + name_of(from) + " -> " + name_of(to) + " [" + attrs(all, signals) + tooltip(all, cite_of) + extra +
              (both ? ", dir=both" : "") + "];\n";
     }
   };

@@ -366,9 +366,37 @@ class Builder {
       inherit(kScope | kCite, &fd.scopes, nullptr, &fd.cites);
       fd.body = block(fl->block());
       if (!fd.name.parts.empty()) out.flows.push_back(std::move(fd));
+    } else if (auto* in = d->instructionDecl()) {
+      instruction(in, out);
     } else if (auto* pr = d->propertyDecl()) {
       property(pr, out);
     }
+  }
+
+  void instruction(P::InstructionDeclContext* in, ast::SpecFile& out) {
+    ast::InstructionDecl x;
+    x.loc = loc(in);
+    x.signal = in->kind && in->kind->getText() == "signal";
+    x.id = decl_id(in->qname());
+    x.label = text(in->STRING());
+    for (auto* cl : in->instrClause()) {
+      if (auto* c = dynamic_cast<P::InstrCiteContext*>(cl)) {
+        x.cites.push_back(citation(c->citation()));
+      } else if (auto* c = dynamic_cast<P::InstrNoteContext*>(cl)) {
+        x.notes.push_back(text(c->STRING()));
+      } else if (auto* c = dynamic_cast<P::InstrOnContext*>(cl)) {
+        if (!c->IDENT()) continue;
+        if (c->IDENT()->getText() != "on") {
+          diags_.error(loc(c->IDENT()), "expected `on REGISTER`, `cite` or `note` in " + std::string(x.signal ? "signal" : "instruction") +
+                                            " '" + x.id.str() + "', found '" + c->IDENT()->getText() + "'");
+          continue;
+        }
+        for (auto* q : c->qname()) x.on.push_back(qname(q));
+      }
+    }
+    inherit(kCite, nullptr, nullptr, &x.cites);
+    x.body = block(in->block());
+    if (!x.id.parts.empty() && in->STRING()) out.instructions.push_back(std::move(x));
   }
 
   ast::TypeRef type_ref(P::TypeRefContext* t) {
@@ -396,10 +424,27 @@ class Builder {
 
   ast::Block block(P::BlockContext* b) {
     ast::Block out;
-    if (!b) return out;
-    for (auto* st : b->stmt())
-      if (auto s = stmt(st)) out.push_back(std::move(s));
+    statements(b, out);
     return out;
+  }
+
+  // A block's statements into `out`; a `forall S in {...} { ... }` adds its
+  // body once per member, with S replaced, as the declaration form does.
+  void statements(P::BlockContext* b, ast::Block& out) {
+    if (!b) return;
+    for (auto* st : b->stmt()) {
+      if (auto* fa = dynamic_cast<P::ForallStmtContext*>(st)) {
+        std::vector<ast::QName> members = forall_head(fa->IDENT(), fa->qname());
+        for (const ast::QName& m : members) {
+          if (!spend(fa)) return;
+          forall_.push_back(Binding{fa->IDENT()->getText(), &m});
+          statements(fa->block(), out);
+          forall_.pop_back();
+        }
+        continue;
+      }
+      if (auto s = stmt(st)) out.push_back(std::move(s));
+    }
   }
 
   ast::StmtPtr if_stmt(P::IfStmtContext* x) {
@@ -453,6 +498,13 @@ class Builder {
       s->target = qname(x->qname());
       for (auto* a : x->expr())
         if (auto e = expr(a)) s->args.push_back(std::move(e));
+    } else if (auto* x = dynamic_cast<P::AnyStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::Any;
+      s->target = qname(x->qname());
+    } else if (auto* x = dynamic_cast<P::StateStmtContext*>(st)) {
+      s->kind = ast::Stmt::Kind::Load;
+      s->local = x->IDENT() ? x->IDENT()->getText() : "";  // empty: `state := any`
+      return s;
     } else {
       return nullptr;
     }
@@ -868,7 +920,7 @@ class Builder {
     static const char* const what[] = {"", "scope", "when", "", "cite"};
     static const char* const takers[] = {
         "", "checks, nonchecks, transitions, properties and flows that have no `scope` of their own",
-        "checks, transitions and properties", "", "checks, nonchecks, transitions, modes, properties, ops and flows"};
+        "checks, transitions and properties", "", "checks, nonchecks, transitions, modes, properties, ops, flows, instructions and signals"};
     for (const WithClause& c : clauses)
       if (!c.applied)
         diags_.error(c.loc, std::string("this `") + what[c.kind] + "` applies to no declaration of its `with` block (it goes to " +

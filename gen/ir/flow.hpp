@@ -21,6 +21,8 @@ struct Instr {
     Enter,   // an op call starts (call = index into Flow::calls)
     Leave,   // ... and ends
     Step,    // the boundary after top-level statement `step`
+    Any,     // bits hi:lo of `slot` := a value of the instruction's choosing (`X := any`)
+    Load,    // every state slot := `state` applied to the current state; null: any state
   };
   Kind kind = Kind::Assign;
   ExprPtr guard;  // 1 bit; null: always runs
@@ -30,6 +32,7 @@ struct Instr {
   EventId event = 0;
   uint32_t call = 0;
   uint32_t step = 0;  // the top-level statement this instruction belongs to
+  const StateDef* state = nullptr;  // Load
   Loc loc;
 };
 
@@ -61,6 +64,21 @@ struct Flow {
   std::vector<Instr> code;
   std::vector<CallSite> calls;
   std::vector<FlowStep> steps;
+};
+
+// One write of the mode machine (`instruction` or `signal`): a program run
+// from one state (read as `old.X`), whose `assume`s say which states take it
+// and what its operands may be, and whose final state is what it leaves.
+// Only the mode machine runs it; Any and Load occur only here.
+struct Instruction {
+  std::string id;       // MOV_CR0
+  std::string label;    // "MOV CR0": the edge label
+  bool signal = false;  // delivered to the CPU (SMI, INIT), not executed by it
+  std::vector<std::string> on;  // the write rules (`transition ... on`) that apply
+  std::string cite, note;
+  std::vector<Citation> sources;
+  Flow program;  // scope "arch"; Frame::Prev is the state before
+  Loc loc;
 };
 
 struct Property {

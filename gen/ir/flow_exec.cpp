@@ -1,5 +1,7 @@
 #include "ir/flow_exec.hpp"
 
+#include <stdexcept>
+
 namespace vcpuspec::ir {
 
 namespace {
@@ -37,6 +39,8 @@ FlowTrace run_flow(const Model& m, const Flow& f, const Values& inputs) {
         break;
       case Instr::Kind::Enter: t.calls[in.step].push_back(in.call); break;
       case Instr::Kind::Leave: case Instr::Kind::Step: break;
+      case Instr::Kind::Any: case Instr::Kind::Load:
+        throw std::logic_error("flow_exec: `:= any` and `state :=` belong to instructions, not flows");
     }
   }
   return t;

@@ -193,12 +193,14 @@ uint64_t eval(const Expr& e, const Env& env) {
       return 0;
     }
     case Op::Call: return eval(*e.body, env);
+    case Op::Legal: case Op::After:
+      throw std::logic_error("evaluate: legal() and after() exist only in the mode machine's Z3 lowering");
   }
   throw std::logic_error("evaluate: unknown op");
 }
 
 bool has_var(const Expr& e) {
-  if (e.op == Op::Var || e.op == Op::Arg) return true;
+  if (e.op == Op::Var || e.op == Op::Arg || e.op == Op::Legal || e.op == Op::After) return true;
   if (e.op == Op::Call) return has_var(*e.body);
   for (const ExprPtr& x : e.args)
     if (has_var(*x)) return true;
@@ -253,7 +255,7 @@ namespace {
 int precedence(Op op) {
   switch (op) {
     case Op::Const: case Op::Var: case Op::Arg: case Op::Extract: case Op::Call:
-    case Op::Sext: case Op::Zext:
+    case Op::Sext: case Op::Zext: case Op::Legal: case Op::After:
       return 100;
     case Op::LNot: case Op::BNot: case Op::Neg: return 90;
     case Op::Add: case Op::Sub: return 80;
@@ -345,6 +347,8 @@ struct Printer {
         for (size_t i = 1; i < e.args.size(); ++i) s += (i > 1 ? ", " : "") + go(*e.args[i]);
         return s + "}";
       }
+      case Op::Legal: return "legal()";
+      case Op::After: return "after(" + (e.state ? e.state->name : std::string("?")) + ")";
       case Op::Call: {
         std::string s = e.def ? e.def->name : "?";
         if (e.def && e.def->control_word) return s;
@@ -370,10 +374,10 @@ std::string print_transition(const Model& m, const Expr& e) {
   return p.go(e);
 }
 
-std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e) {
+std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e, const char* prev_label) {
   Printer p{m};
   p.temps = temps;
-  p.prev_label = "start.";
+  p.prev_label = prev_label;
   return p.go(e);
 }
 

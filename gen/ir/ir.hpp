@@ -84,6 +84,9 @@ enum class Op : uint8_t {
   Sext, Zext,               // to `width`
   In,                       // args[0] in {args[1..]}
   Call,                     // a def: args are the actuals, `body` the inlined meaning
+  // Only in an instruction's program (the mode machine's Z3 lowering):
+  Legal,                    // the current state passes every arch check
+  After,                    // the current state is one `state` leaves from some legal state
 };
 
 // Which state a Var reads: the current one, or the one before (INIT(prev));
@@ -106,6 +109,7 @@ struct Expr {
   std::vector<ExprPtr> args;
   ExprPtr body;               // Call: the def body with the actuals substituted
   const Def* def = nullptr;   // Call
+  const struct StateDef* state = nullptr;  // After
   Loc loc;
 };
 
@@ -216,6 +220,7 @@ struct ControlWord {
 };
 
 struct Flow;
+struct Instruction;
 struct Property;
 struct Event {
   std::string name;
@@ -236,6 +241,7 @@ struct Model {
   std::vector<StateDef> states;
   std::vector<Event> events;
   std::vector<std::unique_ptr<Flow>> flows;           // flow.hpp
+  std::vector<std::unique_ptr<Instruction>> instructions;  // flow.hpp: the mode machine's writes
   std::vector<std::unique_ptr<Property>> properties;  // flow.hpp
 
   Model();
@@ -275,8 +281,10 @@ bool reads_frame(const Expr& e, Frame f);
 std::string print(const Model& m, const Expr& e);
 // A transition's predicate: Frame::Prev as `old.`.
 std::string print_transition(const Model& m, const Expr& e);
-// The same inside a flow: temporaries by name, Frame::Prev as `start.`.
-std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e);
+// The same inside a flow: temporaries by name, Frame::Prev as `start.`
+// (an instruction's program: `old.`).
+std::string print_in_flow(const Model& m, const std::vector<Slot>* temps, const Expr& e,
+                          const char* prev_label = "start.");
 // A number as the spec and reports show it: hex with 0x, decimal for 1-bit.
 std::string format_value(uint64_t v, unsigned width);
 

@@ -76,7 +76,7 @@ const ir::Def* Analyzer::resolve_def(const std::string& name, Loc loc) {
 void Analyzer::analyze_defs() {
   for (const ast::SpecFile& f : files_) {
     for (const ast::DefDecl& d : f.defs) {
-      if (d.name == "sext" || d.name == "zext" || d.name == "declared") {
+      if (d.name == "sext" || d.name == "zext" || d.name == "declared" || d.name == "legal" || d.name == "after") {
         diags_.error(d.loc, "'" + d.name + "' is a built-in function and cannot be redefined");
         continue;
       }
@@ -316,6 +316,7 @@ std::unique_ptr<ir::Model> Analyzer::run() {
   analyze_checks();
   analyze_states();
   analyze_flows();
+  analyze_instructions();
   analyze_properties();
   warn_unused();
   warn_unused_model();

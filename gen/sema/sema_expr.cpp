@@ -332,6 +332,39 @@ ir::ExprPtr Analyzer::type_call(const ast::Expr& e, std::optional<unsigned> hint
     r->loc = e.loc;
     return r;
   }
+  if (e.callee == "legal" || e.callee == "after") {
+    // legal(): the state passes every arch check; after(INIT): it is one INIT
+    // leaves from some legal state. Only the mode machine's Z3 lowering has them.
+    if (!scope.in_instruction) {
+      diags_.error(e.loc, "'" + e.callee + "()' can only be used inside an `instruction` or `signal`");
+      return nullptr;
+    }
+    auto r = std::make_shared<ir::Expr>();
+    r->width = 1;
+    r->loc = e.loc;
+    if (e.callee == "legal") {
+      if (!e.args.empty()) {
+        diags_.error(e.loc, "legal() takes no arguments: it is the current state passing every arch check");
+        return nullptr;
+      }
+      r->op = ir::Op::Legal;
+      return r;
+    }
+    const ir::StateDef* st = e.args.size() == 1 && e.args[0]->kind == ast::Expr::Kind::Name
+                                 ? model_->find_state(e.args[0]->name.str())
+                                 : nullptr;
+    if (!st) {
+      std::vector<std::string> known;
+      for (const ir::StateDef& x : model_->states) known.push_back(x.name);
+      std::string given = e.args.size() == 1 && e.args[0]->kind == ast::Expr::Kind::Name ? e.args[0]->name.str() : "";
+      diags_.error(e.loc, "after takes one declared state: after(INIT)" +
+                              (given.empty() ? std::string() : ", and '" + given + "' is none" + suggest(given, known)));
+      return nullptr;
+    }
+    r->op = ir::Op::After;
+    r->state = st;
+    return r;
+  }
   if (e.callee == "declared") {
     // declared(entry): the mask of the bits the word `entry` declares.
     const ir::ControlWord* w = e.args.size() == 1 && e.args[0]->kind == ast::Expr::Kind::Name

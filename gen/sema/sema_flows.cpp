@@ -16,6 +16,7 @@ struct Analyzer::FlowCtx {
   uint32_t parent = 0;                // enclosing call + 1
   uint32_t step = 0;
   std::map<std::string, unsigned> temp_names;
+  bool instruction = false;  // an instruction's body: architectural state only, `old.`, `any`
 };
 
 namespace {
@@ -189,7 +190,7 @@ void Analyzer::inline_assign(FlowCtx& cx, const ast::QName& target, const ast::E
     diags_.error(target.loc, "'" + target.parts[0] + "' is a local (let or formal): locals cannot be assigned");
     return;
   }
-  lvalue_in_flow_ = true;
+  lvalue_in_flow_ = !cx.instruction;
   auto lv = resolve_lvalue(target, false);
   lvalue_in_flow_ = false;
   if (!lv) {
@@ -281,7 +282,23 @@ void Analyzer::inline_call(FlowCtx& cx, const ast::Stmt& st, std::map<std::strin
 void Analyzer::inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals) {
   Scope scope;
   scope.locals = &locals;
-  scope.in_flow = true;
+  scope.in_flow = !cx.instruction;
+  if (cx.instruction) {
+    scope.in_instruction = true;
+    scope.prev_name = "old";
+  }
+  const bool machine_only = st.kind == ast::Stmt::Kind::Any || st.kind == ast::Stmt::Kind::Load;
+  if (machine_only && !cx.instruction) {
+    diags_.error(st.loc, std::string(st.kind == ast::Stmt::Kind::Any ? "`:= any`" : "`state :=`") +
+                             " can only be used in the body of an `instruction` or `signal`");
+    return;
+  }
+  if (cx.instruction && (st.kind == ast::Stmt::Kind::Emit || st.kind == ast::Stmt::Kind::Call)) {
+    diags_.error(st.loc, std::string("an instruction's body cannot ") +
+                             (st.kind == ast::Stmt::Kind::Emit ? "emit flow events" : "call an op") +
+                             ": it is architectural, and ops and events belong to the hypervisor model");
+    return;
+  }
   switch (st.kind) {
     case ast::Stmt::Kind::Let: {
       if (locals.count(st.local)) {
@@ -340,6 +357,39 @@ void Analyzer::inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::strin
       return;
     }
     case ast::Stmt::Kind::Call: inline_call(cx, st, locals); return;
+    case ast::Stmt::Kind::Any: {
+      if (locals.count(st.target.parts[0])) {
+        diags_.error(st.target.loc, "'" + st.target.parts[0] + "' is a local (let): locals cannot be assigned");
+        return;
+      }
+      auto lv = resolve_lvalue(st.target, true);
+      if (!lv) return;
+      auto any = [&](ir::SlotId slot, unsigned hi, unsigned lo) {
+        ir::Instr& in = add_instr(cx, ir::Instr::Kind::Any, st.target.loc);
+        in.slot = slot;
+        in.hi = hi;
+        in.lo = lo;
+      };
+      if (lv->group)
+        for (ir::SlotId m : lv->group->members) any(m, model_->slot(m).width - 1, 0);
+      else
+        any(lv->slot, lv->hi, lv->lo);
+      return;
+    }
+    case ast::Stmt::Kind::Load: {
+      const ir::StateDef* state = nullptr;
+      if (!st.local.empty()) {
+        state = model_->find_state(st.local);
+        if (!state) {
+          std::vector<std::string> known;
+          for (const ir::StateDef& x : model_->states) known.push_back(x.name);
+          diags_.error(st.loc, "unknown state '" + st.local + "'" + suggest(st.local, known));
+          return;
+        }
+      }
+      add_instr(cx, ir::Instr::Kind::Load, st.loc).state = state;
+      return;
+    }
   }
 }
 
@@ -355,13 +405,17 @@ void Analyzer::inline_block(FlowCtx& cx, const ast::Block& block, std::map<std::
         case ast::Stmt::Kind::Let: text = "let " + st->local; break;
         case ast::Stmt::Kind::Emit: text = "emit " + st->target.str(); break;
         case ast::Stmt::Kind::Assume: text = "assume ..."; break;
+        case ast::Stmt::Kind::Any: text = st->target.str() + " := any"; break;
+        case ast::Stmt::Kind::Load: text = "state := " + (st->local.empty() ? std::string("any") : st->local); break;
       }
       cx.step = static_cast<uint32_t>(cx.flow.steps.size());
       cx.flow.steps.push_back(ir::FlowStep{text, st->loc});
       size_t first = cx.flow.code.size();
       inline_stmt(cx, *st, locals);
       // The row shows what was typed: a call's arguments, an assignment's value.
-      auto shown = [&](const ir::Expr& e) { return ir::print_in_flow(*model_, &cx.flow.temps, e); };
+      auto shown = [&](const ir::Expr& e) {
+        return ir::print_in_flow(*model_, &cx.flow.temps, e, cx.instruction ? "old." : "start.");
+      };
       for (size_t i = first; i < cx.flow.code.size(); ++i) {
         const ir::Instr& in = cx.flow.code[i];
         if (st->kind == ast::Stmt::Kind::Call && in.kind == ir::Instr::Kind::Enter) {
@@ -435,6 +489,47 @@ void Analyzer::analyze_flows() {
     }
     inline_block(cx, op->body, locals, false);
     diags_.warning(op->name.loc, "op '" + name + "' is never called by a flow");
+  }
+}
+
+void Analyzer::analyze_instructions() {
+  for (const ast::SpecFile& f : files_) {
+    for (const ast::InstructionDecl& d : f.instructions) {
+      const char* what = d.signal ? "signal" : "instruction";
+      std::string id = d.id.str();
+      if (!claim_name(id, d.id.loc, what)) continue;
+      auto x = std::make_unique<ir::Instruction>();
+      x->id = id;
+      x->label = d.label.value;
+      x->signal = d.signal;
+      x->cite = join(d.cites);
+      x->sources = sources_of(d.cites);
+      x->note = join(d.notes);
+      x->loc = d.id.loc;
+      if (d.cites.empty()) diags_.error(d.id.loc, std::string(what) + " '" + id + "' has no citation (add cite ...)");
+      if (d.label.value.empty()) diags_.error(d.label.loc, std::string(what) + " '" + id + "' needs a label to draw");
+      // `on CR0`: the write rules `transition ... on CR0` apply to it.
+      for (const ast::QName& q : d.on) {
+        auto slot = model_->find_slot(q.str());
+        if (!(slot && ir::is_state(model_->slot(*slot).kind)) && !model_->find_group(q.str())) {
+          diags_.error(q.loc, "'" + q.str() + "' in `on` is not a register, MSR or segment of the state" +
+                                  suggest(q.str(), all_names()));
+          continue;
+        }
+        x->on.push_back(q.str());
+      }
+      for (const auto& other : model_->instructions)
+        if (other->label == x->label)
+          diags_.error(d.label.loc, std::string(what) + " '" + id + "' has the label \"" + x->label + "\" of '" +
+                                        other->id + "': the diagram would merge them");
+      x->program.name = id;
+      x->program.scope = "arch";
+      x->program.loc = d.id.loc;
+      FlowCtx cx{x->program, nullptr, {}, 0, 0, {}, true};
+      std::map<std::string, Local> locals;
+      inline_block(cx, d.body, locals, true);
+      model_->instructions.push_back(std::move(x));
+    }
   }
 }
 

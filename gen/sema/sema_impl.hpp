@@ -30,6 +30,7 @@ struct Scope {
   std::vector<std::vector<ir::BitField>> def_param_fields;  // `v : CR0`: CR0's fields
   std::optional<std::string> prev_name;  // inside INIT(prev)
   bool in_check = false;
+  bool in_instruction = false;  // an instruction's body: legal() and after(STATE) exist
 };
 
 // A resolved assignment target: bits hi:lo of one slot.
@@ -90,6 +91,7 @@ class Analyzer {
   std::optional<unsigned> type_ref_width(const ast::TypeRef& t, std::vector<ir::BitField>* fields);
   void analyze_flows();
   void analyze_properties();
+  void analyze_instructions();
   void inline_block(FlowCtx& cx, const ast::Block& block, std::map<std::string, Local>& locals, bool top);
   void inline_stmt(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals);
   void inline_call(FlowCtx& cx, const ast::Stmt& st, std::map<std::string, Local>& locals);

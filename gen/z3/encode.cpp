@@ -42,6 +42,8 @@ Valuation Encoder::state_vars(const std::string& instance) {
   return out;
 }
 
+std::string Encoder::fresh_instance(const std::string& base) { return base + "#" + std::to_string(fresh_++); }
+
 uint64_t Encoder::value_of(const z3::expr& e) {
   uint64_t v = 0;
   if (e.is_numeral_u64(v)) return v;
@@ -116,6 +118,7 @@ struct Encoder::Lowering {
       case Op::Call: return bv(*e.body);
       case Op::LNot: case Op::LAnd: case Op::LOr: case Op::Implies:
       case Op::Eq: case Op::Ne: case Op::Ult: case Op::Ule: case Op::Ugt: case Op::Uge: case Op::In:
+      case Op::Legal: case Op::After:
         return as_bv(pred(e));
     }
     throw std::logic_error("Z3 lowering: unknown op");
@@ -144,6 +147,17 @@ struct Encoder::Lowering {
       }
       case Op::Ite: return z3::ite(pred(*e.args[0]), pred(*e.args[1]), pred(*e.args[2]));
       case Op::Call: return pred(*e.body);
+      case Op::Legal: return enc.legal(cur, "arch");
+      case Op::After: {
+        // Some legal state `before` that the state def turns into this one.
+        std::string instance = enc.fresh_instance("after_" + e.state->name);
+        Valuation before = enc.state_vars(instance);
+        Valuation left = enc.apply_state(*e.state, &before, instance + "_left");
+        z3::expr same = enc.legal(before, "arch");
+        for (ir::SlotId id = 0; id < enc.model_.slots.size(); ++id)
+          if (ir::is_state(enc.model_.slot(id).kind)) same = same && cur[id] == left[id];
+        return same;
+      }
       default: return bv(e) == c().bv_val(1, 1);
     }
   }

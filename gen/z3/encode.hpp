@@ -26,6 +26,8 @@ class Encoder {
   // Fresh constants for every state slot, named "<instance>!<slot>";
   // configuration slots map to the shared configuration constants.
   Valuation state_vars(const std::string& instance);
+  // "<base>#<n>", new on every call: names for the constants of one more instance.
+  std::string fresh_instance(const std::string& base);
   // The shared constant of a configuration slot.
   z3::expr config_var(ir::SlotId id);
   // Range constraints of every param (cpu.maxphyaddr in 32..52).
@@ -54,6 +56,7 @@ class Encoder {
   z3::context& ctx_;
   const ir::Model& model_;
   std::map<ir::SlotId, z3::expr> config_;
+  unsigned fresh_ = 0;
 };
 
 bool applies_in(const std::string& check_scope, const std::string& scope);

@@ -1,6 +1,57 @@
 #include "z3/flow_encode.hpp"
 
+#include <stdexcept>
+
 namespace vcpuspec::smt {
+
+namespace {
+
+// Runs `f`'s program from `t.start` (model slots, then the temps).
+void run(Encoder& enc, const ir::Flow& f, FlowTerms& t) {
+  z3::context& ctx = enc.ctx();
+  const ir::Model& m = enc.model();
+  Valuation cur = t.start;
+  for (const ir::Instr& in : f.code) {
+    if (in.kind == ir::Instr::Kind::Step) {
+      t.after.push_back(cur);
+      continue;
+    }
+    z3::expr guard = in.guard ? enc.pred(*in.guard, cur, &t.start) : ctx.bool_val(true);
+    auto write = [&](ir::SlotId slot, const z3::expr& next) {
+      cur[slot] = in.guard ? z3::ite(guard, next, cur[slot]) : next;
+    };
+    switch (in.kind) {
+      case ir::Instr::Kind::Assign: {
+        unsigned w = ir::flow_slot(m, f, in.slot).width;
+        write(in.slot, splice(cur[in.slot], enc.bv(*in.value, cur, &t.start), in.hi, in.lo, w));
+        break;
+      }
+      case ir::Instr::Kind::Any: {
+        const ir::Slot& s = ir::flow_slot(m, f, in.slot);
+        std::string name = enc.fresh_instance(f.name + "!" + s.name + "[" + std::to_string(in.hi) + ":" +
+                                              std::to_string(in.lo) + "]");
+        z3::expr v = ctx.bv_const(name.c_str(), in.hi - in.lo + 1);
+        write(in.slot, splice(cur[in.slot], v, in.hi, in.lo, s.width));
+        break;
+      }
+      case ir::Instr::Kind::Load: {
+        std::string instance = enc.fresh_instance(f.name + "!" + (in.state ? in.state->name : "any"));
+        Valuation next = in.state ? enc.apply_state(*in.state, &cur, instance) : enc.state_vars(instance);
+        for (ir::SlotId id = 0; id < m.slots.size(); ++id)
+          if (ir::is_state(m.slot(id).kind)) write(id, next[id]);
+        break;
+      }
+      case ir::Instr::Kind::Emit: t.emits.push_back(FlowTerms::Emit{in.event, guard, cur}); break;
+      case ir::Instr::Kind::Assume:
+        t.assumptions = t.assumptions && z3::implies(guard, enc.pred(*in.value, cur, &t.start));
+        break;
+      case ir::Instr::Kind::Enter: case ir::Instr::Kind::Leave: case ir::Instr::Kind::Step: break;
+    }
+  }
+  t.after.push_back(cur);  // the final state, also when the last statement is not a step
+}
+
+}  // namespace
 
 FlowTerms encode_flow(Encoder& enc, const ir::Flow& f) {
   z3::context& ctx = enc.ctx();
@@ -12,30 +63,19 @@ FlowTerms encode_flow(Encoder& enc, const ir::Flow& f) {
                                                 : enc.config_var(id));
   }
   for (const ir::Slot& tmp : f.temps) t.start.push_back(enc.num(0, tmp.width));
-
-  Valuation cur = t.start;
-  for (const ir::Instr& in : f.code) {
-    if (in.kind == ir::Instr::Kind::Step) {
-      t.after.push_back(cur);
-      continue;
-    }
-    z3::expr guard = in.guard ? enc.pred(*in.guard, cur, &t.start) : ctx.bool_val(true);
-    switch (in.kind) {
-      case ir::Instr::Kind::Assign: {
-        unsigned w = ir::flow_slot(m, f, in.slot).width;
-        z3::expr v = enc.bv(*in.value, cur, &t.start);
-        z3::expr next = splice(cur[in.slot], v, in.hi, in.lo, w);
-        cur[in.slot] = in.guard ? z3::ite(guard, next, cur[in.slot]) : next;
-        break;
-      }
-      case ir::Instr::Kind::Emit: t.emits.push_back(FlowTerms::Emit{in.event, guard, cur}); break;
-      case ir::Instr::Kind::Assume:
-        t.assumptions = t.assumptions && z3::implies(guard, enc.pred(*in.value, cur, &t.start));
-        break;
-      case ir::Instr::Kind::Enter: case ir::Instr::Kind::Leave: case ir::Instr::Kind::Step: break;
-    }
-  }
+  run(enc, f, t);
+  t.after.pop_back();  // a flow's states are those after its steps
   return t;
+}
+
+InstructionTerms encode_instruction(Encoder& enc, const ir::Instruction& in, const Valuation& before) {
+  const size_t n = enc.model().slots.size();
+  if (before.size() != n) throw std::logic_error("encode_instruction: `before` is not one state");
+  FlowTerms t{before, {}, {}, enc.ctx().bool_val(true)};
+  for (const ir::Slot& tmp : in.program.temps) t.start.push_back(enc.num(0, tmp.width));
+  run(enc, in.program, t);
+  const Valuation& last = t.after.back();
+  return InstructionTerms{Valuation(last.begin(), last.begin() + static_cast<long>(n)), t.assumptions};
 }
 
 z3::expr feasible_start(Encoder& enc, const FlowTerms& t) {

@@ -26,6 +26,14 @@ struct FlowTerms {
 // and flow formals are the shared configuration constants.
 FlowTerms encode_flow(Encoder& enc, const ir::Flow& f);
 
+// An instruction (or signal) taken from state `before`: the state it leaves,
+// and what its `assume`s require of `before` and of its operands.
+struct InstructionTerms {
+  Valuation after;  // model slots only
+  z3::expr assumptions;
+};
+InstructionTerms encode_instruction(Encoder& enc, const ir::Instruction& in, const Valuation& before);
+
 // The runs worth considering: configuration in range, a legal vCPU at the
 // start (every `arch` check), and every `assume` of the flow met.
 z3::expr feasible_start(Encoder& enc, const FlowTerms& t);

@@ -5,8 +5,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "ir/flow.hpp"
 #include "z3/encode.hpp"
-#include "z3/mode_writes.hpp"
+#include "z3/flow_encode.hpp"
 #include "z3/solve.hpp"
 
 namespace vcpuspec::smt {
@@ -46,13 +47,25 @@ class Asker {
   unsigned next_ = 0;
 };
 
+// A field of a state by name: "CR0", "CR0.PG", "CS.ar". The machine names a
+// few to place modes in the drawing and to describe a state in a problem; a
+// spec without them cannot be drawn (the caller reports it).
+z3::expr field(const ir::Model& m, const Valuation& v, const std::string& name) {
+  if (auto id = m.find_slot(name)) return v[*id];
+  auto dot = name.rfind('.');
+  if (dot != std::string::npos)
+    if (auto id = m.find_slot(name.substr(0, dot)))
+      if (const ir::BitField* b = m.slot(*id).field(name.substr(dot + 1))) return v[*id].extract(b->hi, b->lo);
+  throw std::invalid_argument(name);
+}
+
 // A few fields of a state that tell modes apart, for a problem message.
-std::string describe(FieldAccess& f, z3::model& mdl, const Valuation& s) {
+std::string describe(const ir::Model& m, z3::model& mdl, const Valuation& s) {
   std::ostringstream o;
   bool first = true;
-  for (const char* field : {"CR0", "CR4", "EFER", "CS.ar", "RFLAGS", "ACTIVITY_STATE", "SMM"}) {
-    uint64_t v = Encoder::value_of(mdl.eval(f.get(s, field), true));
-    o << (first ? "" : ", ") << field << "=0x" << std::hex << v << std::dec;
+  for (const char* f : {"CR0", "CR4", "EFER", "CS.ar", "RFLAGS", "ACTIVITY_STATE", "SMM"}) {
+    uint64_t v = Encoder::value_of(mdl.eval(field(m, s, f), true));
+    o << (first ? "" : ", ") << f << "=0x" << std::hex << v << std::dec;
     first = false;
   }
   return o.str();
@@ -61,7 +74,10 @@ std::string describe(FieldAccess& f, z3::model& mdl, const Valuation& s) {
 // The 32-bit activity-state field holds one of four states (SDM Vol.3 25.4.2:
 // active, HLT, shutdown, wait-for-SIPI); its other values are no state a CPU
 // can be in, so the modes need not cover them.
-z3::expr real_activity(FieldAccess& f, const Valuation& s) { return z3::ule(f.get(s, "ACTIVITY_STATE"), 3); }
+z3::expr real_activity(const ir::Model& m, const Valuation& s) {
+  z3::expr a = field(m, s, "ACTIVITY_STATE");
+  return z3::ule(a, a.ctx().bv_val(3, a.get_sort().bv_size()));
+}
 
 }  // namespace
 
@@ -74,25 +90,25 @@ ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
   }
   z3::context ctx;
   Encoder enc(ctx, m);
-  FieldAccess fa(enc);
   const size_t n = m.modes.size();
   Valuation s = enc.state_vars("s");
   auto in = [&](size_t i, const Valuation& v) { return enc.pred(*m.modes[i].pred, v); };
   try {
-    std::vector<ModeWrite> writes = mode_writes(m);
-    for (const ModeWrite& w : writes) out.writes.push_back({w.label, w.cite});
+    if (m.instructions.empty())
+      out.problems.push_back("the spec declares no `instruction` or `signal`: there are no writes to try between modes");
+    for (const auto& w : m.instructions) out.writes.push_back({w->label, w->cite, w->signal});
 
     // The modes partition the legal states.
     {
       Asker ask(ctx, limits, out);
-      ask.add(enc.config_axioms() && enc.legal(s, "arch") && real_activity(fa, s));
+      ask.add(enc.config_axioms() && enc.legal(s, "arch") && real_activity(m, s));
       std::vector<z3::expr> mode_lit;
       z3::expr any = ctx.bool_val(false);
       for (size_t i = 0; i < n; ++i) mode_lit.push_back(ask.lit(in(i, s))), any = any || in(i, s);
       // The bits that place a mode in the drawing: forced to 0, to 1, or not.
       const char* kPlace[] = {"CR0.PE", "CR0.PG", "EFER.LMA"};
       std::vector<std::pair<z3::expr, z3::expr>> bit_lit;  // (bit is 0, bit is 1)
-      for (const char* b : kPlace) bit_lit.emplace_back(ask.lit(fa.get(s, b) == 0), ask.lit(fa.get(s, b) == 1));
+      for (const char* b : kPlace) bit_lit.emplace_back(ask.lit(field(m, s, b) == 0), ask.lit(field(m, s, b) == 1));
       for (size_t i = 0; i < n; ++i) {
         if (!ask.sat({mode_lit[i]})) out.problems.push_back("mode " + m.modes[i].id + " holds in no legal state");
         std::vector<std::string> forced;
@@ -106,13 +122,13 @@ ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
           if (ask.sat({mode_lit[i], mode_lit[j]})) {
             z3::model mdl = ask.model();
             out.problems.push_back("modes " + m.modes[i].id + " and " + m.modes[j].id + " overlap: both hold for " +
-                                   describe(fa, mdl, s));
+                                   describe(m, mdl, s));
           }
       }
       z3::expr none = ask.lit(!any);
       if (ask.sat({none})) {
         z3::model mdl = ask.model();
-        out.problems.push_back("a legal state is in no mode: " + describe(fa, mdl, s));
+        out.problems.push_back("a legal state is in no mode: " + describe(m, mdl, s));
       }
     }
     if (!out.problems.empty() || out.outcome == Outcome::Unknown) return out;
@@ -143,19 +159,19 @@ ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
 
     // Every single write from every mode to every other one.
     std::vector<std::pair<size_t, size_t>> refused_order;
-    for (const ModeWrite& w : writes) {
-      WriteStep st = w.step(fa, s);
+    for (const auto& w : m.instructions) {
+      InstructionTerms st = encode_instruction(enc, *w, s);
       Asker ask(ctx, limits, out);
-      ask.add(enc.config_axioms() && enc.legal(s, "arch") && real_activity(fa, s) && st.pre && st.facts);
-      z3::expr ok = st.post_legal ? enc.legal(st.post, "arch") : ctx.bool_val(true);
+      ask.add(enc.config_axioms() && enc.legal(s, "arch") && real_activity(m, s) && st.assumptions);
+      z3::expr ok = enc.legal(st.after, "arch");
       std::vector<std::pair<const ir::Transition*, z3::expr>> broken;  // a rule of this write, broken
       for (const ir::Transition& t : m.transitions) {
         bool applies = std::any_of(t.on_names.begin(), t.on_names.end(), [&](const std::string& r) {
-          return std::find(w.on.begin(), w.on.end(), r) != w.on.end();
+          return std::find(w->on.begin(), w->on.end(), r) != w->on.end();
         });
         if (!applies) continue;
-        z3::expr when = t.when ? enc.pred(*t.when, st.post, &s) : ctx.bool_val(true);
-        z3::expr holds = enc.pred(*t.assertion, st.post, &s);
+        z3::expr when = t.when ? enc.pred(*t.when, st.after, &s) : ctx.bool_val(true);
+        z3::expr holds = enc.pred(*t.assertion, st.after, &s);
         ok = ok && z3::implies(when, holds);
         broken.emplace_back(&t, when && !holds);
       }
@@ -168,7 +184,7 @@ ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
       // "long mode without PAE", it is another fault).
       std::vector<z3::expr> check_lit;
       for (const ir::Check& c : m.checks)
-        if (applies_in(c.scope, "arch")) check_lit.push_back(ask.lit(enc.holds(c, st.post)));
+        if (applies_in(c.scope, "arch")) check_lit.push_back(ask.lit(enc.holds(c, st.after)));
       std::vector<z3::expr> relaxed_lit;
       for (size_t k = 0; k < broken.size(); ++k) {
         z3::expr rest = ctx.bool_val(true);
@@ -177,16 +193,16 @@ ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
         relaxed_lit.push_back(ask.lit(rest));
       }
       std::vector<z3::expr> from_lit, to_lit;
-      for (size_t i = 0; i < n; ++i) from_lit.push_back(ask.lit(in(i, s))), to_lit.push_back(ask.lit(in(i, st.post)));
+      for (size_t i = 0; i < n; ++i) from_lit.push_back(ask.lit(in(i, s))), to_lit.push_back(ask.lit(in(i, st.after)));
       for (size_t a = 0; a < n; ++a) {
         if (!ask.sat({from_lit[a]})) continue;
         for (size_t b = 0; b < n; ++b) {
           if (a == b || !ask.sat({from_lit[a], to_lit[b]})) continue;
-          if (ask.sat({from_lit[a], to_lit[b], ok_lit})) add_unique(edge(solid, a, b, false).writes, w.label);
+          if (ask.sat({from_lit[a], to_lit[b], ok_lit})) add_unique(edge(solid, a, b, false).writes, w->label);
           for (size_t k = 0; k < broken.size(); ++k)
             if (ask.sat({from_lit[a], to_lit[b], broken_lit[k], relaxed_lit[k]})) {
               ModeEdge& e = edge(refused, a, b, true);
-              add_unique(e.writes, w.label);
+              add_unique(e.writes, w->label);
               add_unique(e.rules, broken[k].first->id);
             }
         }
@@ -205,7 +221,7 @@ ModeMachine derive_mode_machine(const ir::Model& m, const Limits& limits) {
           break;
         }
   } catch (const std::invalid_argument& missing) {
-    out.problems.push_back(std::string("the mode machine's writes need ") + missing.what() +
+    out.problems.push_back(std::string("the mode machine needs ") + missing.what() +
                            ", which this spec does not declare");
   }
   return out;

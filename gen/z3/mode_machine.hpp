@@ -1,5 +1,5 @@
 // The CPU mode machine, derived by Z3 from the spec's `mode` predicates, its
-// state checks and write rules, and a table of single writes (mode_writes).
+// state checks and write rules, and its `instruction`s and `signal`s.
 #pragma once
 #include "ir/ir.hpp"
 #include "z3/results.hpp"

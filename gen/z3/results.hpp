@@ -93,6 +93,7 @@ struct ModeEdge {
 
 struct ModeWriteInfo {
   std::string label, cite;
+  bool signal = false;  // `signal` (SMI, INIT): drawn apart from instructions
 };
 
 struct ModeMachine {

@@ -231,7 +231,26 @@ TEST_CASE("cli: explain shows text, predicate and citation", "[cli]") {
   CHECK_THAT(r.out, Catch::Contains("cite:      SDM Vol.3 9.8.5"));
   auto l = run_cli({"explain", "--list", "--scope", "arch"});
   CHECK(l.exit_code == 0);
-  CHECK(std::count(l.out.begin(), l.out.end(), '\n') == 90);  // 34 checks, 10 transitions, 1 noncheck: two lines each
+  // 34 checks, 10 transitions, 1 noncheck, 11 modes, 13 instructions and signals: two lines each
+  CHECK(std::count(l.out.begin(), l.out.end(), '\n') == 138);
+  CHECK_THAT(l.out, Catch::Contains("SIPI  [signal]  SIPI"));
+}
+
+TEST_CASE("cli: explain shows a mode's predicate and an instruction's program", "[cli]") {
+  auto i = run_cli({"explain", "MOV_CR0"});
+  CHECK(i.exit_code == 0);
+  CHECK_THAT(i.out, Catch::Contains("kind:      instruction, a write of the mode machine"));
+  CHECK_THAT(i.out, Catch::Contains("on:        CR0 (the write rules on these apply)"));
+  CHECK_THAT(i.out, Catch::Contains("2. CR0 := any\n    3. EFER.LMA := CR0.PG && EFER.LME"));
+  auto w = run_cli({"explain", "WRMSR_EFER"});
+  CHECK_THAT(w.out, Catch::Contains("3. EFER.LMA := old.EFER.LMA"));
+  // `forall S in {DS, ES, FS, GS, SS} { S := {...}; }` is one statement per member.
+  auto smi = run_cli({"explain", "SMI"});
+  CHECK_THAT(smi.out, Catch::Contains("13. DS := { ... }\n    14. ES := { ... }"));
+  CHECK_THAT(smi.out, Catch::Contains("17. SS := { ... }\n    18. IDTR := { ... }"));
+  auto m = run_cli({"explain", "MODE.LONG64"});
+  CHECK(m.exit_code == 0);
+  CHECK_THAT(m.out, Catch::Contains("holds:     !SMM && ACTIVITY_STATE <= 1 && EFER.LMA && CS.ar.L"));
 }
 
 TEST_CASE("cli: explain shows a transition: what write it governs, its predicate over old and new", "[cli]") {

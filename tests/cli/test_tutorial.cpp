@@ -60,7 +60,7 @@ TEST_CASE("tutorial: the spec files it shows are the files it uses", "[tutorial]
     CHECK(text == test::read_text(root + "/" + b.lines[0].substr(3)));
     ++shown;
   }
-  CHECK(shown == 2);
+  CHECK(shown == 3);
 }
 
 TEST_CASE("tutorial: every command prints what the tutorial shows", "[tutorial]") {
@@ -101,6 +101,6 @@ TEST_CASE("tutorial: every command prints what the tutorial shows", "[tutorial]"
     }
   }
   fs::remove_all(scratch);
-  CHECK(commands == 5);
-  CHECK(drawings == 2);
+  CHECK(commands == 6);
+  CHECK(drawings == 3);
 }

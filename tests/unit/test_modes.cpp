@@ -160,3 +160,44 @@ TEST_CASE("modes: a spec whose modes overlap or leave states out is refused", "[
   auto none = with_modes("");
   CHECK(none.problems == std::vector<std::string>{"the spec declares no `mode`: there is no mode machine to derive"});
 }
+
+// The writes are the spec's `instruction`s and `signal`s: an author adds one
+// (here NMI, delivered like an interrupt) or drops them without touching C++.
+TEST_CASE("modes: the writes come from the spec's instructions and signals", "[modes]") {
+  auto machine_with = [](const std::string& extra, bool drop_instructions) {
+    std::vector<SourceFile> files;
+    for (const std::string& p : front::find_spec_files(test::source_dir() + "/spec"))
+      if (!drop_instructions || p.find("instructions.vspec") == std::string::npos)
+        files.push_back(SourceFile{p, test::read_text(p)});
+    files.push_back(SourceFile{"extra.vspec", extra});
+    auto spec = front::load_spec_sources(files);
+    REQUIRE(spec->model);
+    return smt::derive_mode_machine(*spec->model);
+  };
+  // Each write carries its label, its citation and whether it is a signal.
+  const auto& writes = machine().writes;
+  REQUIRE(writes.size() == 13);
+  CHECK(writes.front().label == "MOV CR0");
+  CHECK_FALSE(writes.front().signal);
+  CHECK_THAT(writes.front().cite, Catch::Contains("SDM Vol.3 9.8.5"));
+  CHECK(std::any_of(writes.begin(), writes.end(), [](const auto& w) { return w.label == "SMI" && w.signal; }));
+
+  auto nmi = machine_with(
+      "signal NMI \"NMI\" cite sdm \"6.7\" vol 3 \"nonmaskable interrupt\" {\n"
+      "  assume executing() && !SMM && CR0.PE;\n"
+      "  RFLAGS.VM := 0; CS := any; SS := any;\n"
+      "  assume old.EFER.LMA -> CS.ar.L;\n"
+      "}\n",
+      false);
+  REQUIRE(nmi.problems.empty());
+  CHECK(nmi.writes.size() == 14);
+  bool v86_out = false;
+  for (const smt::ModeEdge& e : nmi.edges)
+    if (!e.refused && e.from == mode("MODE.V86") && e.to == mode("MODE.PROT32"))
+      v86_out = e.writes == std::vector<std::string>{"interrupt", "NMI"};
+  CHECK(v86_out);
+
+  auto none = machine_with("", true);
+  CHECK(none.problems ==
+        std::vector<std::string>{"the spec declares no `instruction` or `signal`: there are no writes to try between modes"});
+}
