@@ -107,6 +107,7 @@ checkClause
   | 'when' expr                        # whenClause
   | 'overlaps' qname (',' qname)*      # overlapsClause
   | 'note' STRING                      # noteClause
+  | 'question' IDENT                   # questionClause
   ;
 
 // A citation: a source a reader can open, `cite sdm "27.3.1.2" vol 3 "what it

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/spec_source.hpp"
+#include "engine/run_checks.hpp"
 #include "ir/flow.hpp"
 #include "report/witness_report.hpp"
 #include "z3/witness.hpp"
@@ -153,7 +154,9 @@ int run_explain(const ExplainArgs& a) {
   for (size_t i = 0; i < generated::kNumChecks; ++i) {
     const rt::CheckInfo& c = generated::kChecks[i];
     if (a.id != c.id) continue;
-    std::cout << c.id << ": " << c.text << "\n  scope:     " << c.scope << "\n";
+    std::cout << c.id << ": " << c.text << "\n  scope:     " << c.scope << "\n  question:  " << c.question
+              << (engine::answers_entry(c) ? ": a failure means the VM entry or VMRUN would fail\n"
+                                           : ": a failure means no CPU is in this state by itself\n");
     if (*c.when) std::cout << "  when:      " << c.when << "\n";
     std::cout << "  assert:    " << c.predicate << "\n  cite:      " << c.cite << "\n";
     const ir::Check* ic = m.find_check(c.id);

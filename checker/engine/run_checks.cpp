@@ -28,20 +28,53 @@ const char* blame_name(Blame b) {
   return "";
 }
 
-std::string blame_text(Blame b, const std::string& config_read) {
-  switch (b) {
+bool answers_entry(const rt::CheckInfo& c) { return c.question[0] == 'e'; }
+
+std::string question_text(const rt::CheckInfo& c, const CheckRun& run) {
+  if (answers_entry(c))
+    return c.scope[0] == 's' ? "entry (VMRUN would fail: #VMEXIT(INVALID), or #GP on VMRUN)"
+                             : "entry (VM entry would fail: VMfail, or exit 0x80000021 invalid guest state)";
+  // VM entry takes many states no CPU reaches: say so where no entry check refuses this one.
+  return run.entry_asked && run.entry.fail == 0
+             ? "architecture (no CPU is in this state by itself, though no entry check fails on it)"
+             : "architecture (no CPU is in this state by itself)";
+}
+
+std::string blame_text(const CheckResult& r) {
+  switch (r.blame) {
     case Blame::None: return "";
     case Blame::AnyCpu:
-      return "no CPU accepts this state (with these controls): a bug in the guest state, or in the VMM that wrote it";
+      return answers_entry(*r.info)
+                 ? "no CPU accepts this state (with these controls): a bug in the guest state, or in the VMM that wrote it"
+                 : "the state's own: a bug in the guest state, or in the VMM that wrote it";
     case Blame::NeedsUnrestrictedGuest:
       return "valid only with unrestricted guest, which this entry does not use (secondary.unrestricted_guest=0): "
              "the VMM must emulate or use vm86, or enable unrestricted guest";
     case Blame::Configuration:
-      return "inconsistent with the controls or CPU configuration it reads (" + config_read +
+      return "inconsistent with the controls or CPU configuration it reads (" + r.config_read +
              "): a VMM setup bug, or a --set value that does not match the machine";
   }
   return "";
 }
+
+const char* answer_name(Answer a) {
+  switch (a) {
+    case Answer::Fails: return "fails";
+    case Answer::Undecided: return "undecided";
+    case Answer::Passes: return "passes";
+    case Answer::NotAsked: return "not-asked";
+  }
+  return "";
+}
+
+namespace {
+
+Answer answer(const Tally& t) { return t.fail ? Answer::Fails : t.unknown ? Answer::Undecided : Answer::Passes; }
+
+}  // namespace
+
+Answer CheckRun::entry_answer() const { return entry_asked ? answer(entry) : Answer::NotAsked; }
+Answer CheckRun::architecture_answer() const { return answer(architecture); }
 
 namespace {
 
@@ -142,6 +175,7 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, readers::Slots slots,
 CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups, readers::Slots slots,
                     const readers::StateInput& in, const std::vector<std::string>& only) {
   CheckRun run;
+  run.entry_asked = in.flavor != "arch";
   const Plan& plan = plan_for(checks, groups, in.flavor);
   const std::vector<rt::Verdict> by_check = verdicts(plan, checks, in.state);
   long ug = -2, ept = -2;  // looked up at the first failure
@@ -152,11 +186,12 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
     CheckResult r;
     r.info = &c;
     r.verdict = by_check[i];
+    Tally& question = answers_entry(c) ? run.entry : run.architecture;
     switch (r.verdict) {
-      case rt::Verdict::Pass: ++run.pass; break;
+      case rt::Verdict::Pass: ++run.pass, ++question.pass; break;
       case rt::Verdict::NotApplicable: ++run.not_applicable; break;
       case rt::Verdict::Fail:
-        ++run.fail;
+        ++run.fail, ++question.fail;
         c.explain(in.state, r.facts);
         if (ug == -2) {
           ug = readers::find_slot(slots, "secondary.unrestricted_guest");
@@ -165,7 +200,7 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
         assign_blame(c, slots, in, ug, ept, r);
         break;
       case rt::Verdict::Unknown:
-        ++run.unknown;
+        ++run.unknown, ++question.unknown;
         if (run.missing_fields.empty()) run.missing_fields.reserve(256);  // one allocation for most inputs
         r.missing_at = static_cast<uint32_t>(run.missing_fields.size());
         for (uint16_t k = 0; k < c.num_reads; ++k)

@@ -18,8 +18,20 @@ enum class Blame : uint8_t {
   Configuration,    // depends on controls, CPU features or parameters: VMM setup, or wrong --set
 };
 const char* blame_name(Blame b);
-// One sentence for people.
-std::string blame_text(Blame b, const std::string& config_read);
+
+// The two questions a state's checks answer (CheckInfo::question): would the
+// VM entry or VMRUN fail (entry), and could a CPU be in this state by itself
+// (architecture). A state may pass the first and fail the second: VM entry
+// takes many states no CPU reaches.
+bool answers_entry(const rt::CheckInfo& c);
+struct CheckResult;
+struct CheckRun;
+// "entry (VM entry would fail: ...)" or "architecture (...)": the question a
+// failure of `c` in `run` answers.
+std::string question_text(const rt::CheckInfo& c, const CheckRun& run);
+
+// Whose problem a failure is, one sentence for people.
+std::string blame_text(const CheckResult& r);
 
 struct CheckResult {
   const rt::CheckInfo* info = nullptr;
@@ -31,9 +43,24 @@ struct CheckResult {
   uint32_t missing_at = 0, num_missing = 0;
 };
 
+// The applicable checks of one question, by verdict.
+struct Tally {
+  size_t pass = 0, fail = 0, unknown = 0;
+};
+
+// The answer to one question: a check fails; none fails but some are
+// undecided; all pass; or the input has no such question (no VM entry in a
+// QEMU dump or a KVM_GET_SREGS state).
+enum class Answer : uint8_t { Fails, Undecided, Passes, NotAsked };
+const char* answer_name(Answer a);  // fails | undecided | passes | not-asked
+
 struct CheckRun {
   std::vector<CheckResult> results;   // applicable checks, in spec order
   size_t pass = 0, fail = 0, unknown = 0, not_applicable = 0;
+  Tally entry, architecture;          // the same, split by question
+  bool entry_asked = false;           // the input is a VM entry (flavor vmx or svm)
+  Answer entry_answer() const;
+  Answer architecture_answer() const;
   // Every Unknown result's missing fields (the slot table's static names),
   // back to back: one buffer per run, not a vector per unknown check (those
   // were most of a dump batch's allocations).

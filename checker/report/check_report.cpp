@@ -25,6 +25,16 @@ std::string origins(const readers::StateInput& in, readers::Slots slots, readers
 
 }  // namespace
 
+std::string verdict_text(const engine::CheckRun& r, std::string_view flavor) {
+  auto tally = [](const engine::Tally& t) {
+    return " (" + std::to_string(t.fail) + " fail, " + std::to_string(t.unknown) + " unknown, " +
+           std::to_string(t.pass) + " pass)";
+  };
+  std::string entry = r.entry_asked ? std::string("entry ") + engine::answer_name(r.entry_answer()) + tally(r.entry)
+                                    : "entry not asked (flavor " + std::string(flavor) + ": the input is no VM entry)";
+  return entry + "; architecture " + engine::answer_name(r.architecture_answer()) + tally(r.architecture);
+}
+
 std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots slots, const CheckReportOptions& o) {
   std::string out;
   for (const CheckedInput& ci : inputs) {
@@ -65,7 +75,8 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
           for (const rt::Fact& f : r.facts) out += "        " + fact_line(f) + "\n";
           if (r.facts.empty()) out += "        predicate: " + std::string(c.predicate) + "\n";
           out += "        cite: " + std::string(c.cite) + "\n";
-          out += "        whose: " + engine::blame_text(r.blame, r.config_read) + "\n";
+          out += "        answers: " + engine::question_text(c, ci.run) + "\n";
+          out += "        whose: " + engine::blame_text(r) + "\n";
           break;
         case rt::Verdict::Unknown: {
           std::string miss;
@@ -86,6 +97,7 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
     out += "checks: " + std::to_string(r.fail) + " fail, " + std::to_string(r.unknown) + " unknown, " +
            std::to_string(r.pass) + " pass, " + std::to_string(r.not_applicable) + " not applicable (" +
            std::to_string(r.results.size()) + " checks for flavor " + in.flavor + ")\n";
+    out += "verdict: " + verdict_text(r, in.flavor) + "\n";
 
     if (ci.expect) {
       const smt::ExpectReport& e = *ci.expect;
@@ -179,11 +191,12 @@ nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) 
       x["id"] = r.info->id;
       x["verdict"] = rt::verdict_name(r.verdict);
       x["scope"] = r.info->scope;
+      x["question"] = r.info->question;
       x["text"] = r.info->text;
       x["cite"] = r.info->cite;
       if (r.blame != engine::Blame::None) {
         x["whose"] = engine::blame_name(r.blame);
-        x["whose_text"] = engine::blame_text(r.blame, r.config_read);
+        x["whose_text"] = engine::blame_text(r);
       }
       if (r.verdict == rt::Verdict::Fail) {
         ordered_json facts = ordered_json::array();
@@ -201,8 +214,13 @@ nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) 
       results.push_back(x);
     }
     j["checks"] = results;
+    auto tally = [](const engine::Tally& t, engine::Answer a) {
+      return ordered_json{{"answer", engine::answer_name(a)}, {"fail", t.fail}, {"unknown", t.unknown}, {"pass", t.pass}};
+    };
     j["summary"] = {{"fail", ci.run.fail}, {"unknown", ci.run.unknown}, {"pass", ci.run.pass},
-                    {"not_applicable", ci.run.not_applicable}};
+                    {"not_applicable", ci.run.not_applicable},
+                    {"entry", tally(ci.run.entry, ci.run.entry_answer())},
+                    {"architecture", tally(ci.run.architecture, ci.run.architecture_answer())}};
     if (ci.expect) {
       const smt::ExpectReport& e = *ci.expect;
       ordered_json ej;

@@ -27,6 +27,8 @@ struct CheckReportOptions {
 
 // "CR4.PAE = 0, expected == 1 (required because ...)"
 std::string fact_line(const rt::Fact& f);
+// "entry fails (1 fail, 0 unknown, 120 pass); architecture passes (...)": both questions' answers.
+std::string verdict_text(const engine::CheckRun& r, std::string_view flavor);
 
 std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots slots, const CheckReportOptions& o);
 std::string check_json(const std::vector<CheckedInput>& inputs, readers::Slots slots, int exit_code);

@@ -75,7 +75,7 @@ std::string check_sarif(const std::vector<CheckedInput>& inputs, readers::Slots 
     for (const engine::CheckResult& r : ci.run.results) {
       if (r.verdict != rt::Verdict::Fail && r.verdict != rt::Verdict::Unknown) continue;
       const rt::CheckInfo& c = *r.info;
-      ordered_json props{{"scope", c.scope}, {"cite", c.cite}, {"predicate", c.predicate}};
+      ordered_json props{{"scope", c.scope}, {"question", c.question}, {"cite", c.cite}, {"predicate", c.predicate}};
       if (*c.when) props["when"] = c.when;
       std::vector<std::string> links;
       for (std::string_view rest = c.links; !rest.empty();) {
@@ -99,8 +99,10 @@ std::string check_sarif(const std::vector<CheckedInput>& inputs, readers::Slots 
                  ", expected " + f.expected + (f.because.empty() ? "" : " (because " + f.because + ")");
           fields.push_back(ordered_json{{"fullyQualifiedName", f.field}, {"kind", "variable"}});
         }
-        msg += ". Cite: " + std::string(c.cite) + ". Whose: " + engine::blame_text(r.blame, r.config_read);
-        res["properties"] = ordered_json{{"whose", engine::blame_name(r.blame)}, {"flavor", ci.input->flavor}};
+        msg += ". Cite: " + std::string(c.cite) + ". Answers: " + engine::question_text(c, ci.run) +
+               ". Whose: " + engine::blame_text(r);
+        res["properties"] = ordered_json{{"whose", engine::blame_name(r.blame)}, {"question", c.question},
+                                         {"flavor", ci.input->flavor}};
       } else {
         res["kind"] = "open";
         res["level"] = "none";

@@ -58,7 +58,7 @@ std::string trace_text(const readers::Trace& t, const std::vector<engine::TraceR
           out += "        check " + std::string(c.info->id) + ": " + c.info->text + "\n";
           for (const rt::Fact& fact : c.facts) out += "          " + fact_line(fact) + "\n";
           out += "          cite: " + std::string(c.info->cite) + "\n";
-          out += "          whose: " + engine::blame_text(c.blame, c.config_read) + "\n";
+          out += "          whose: " + engine::blame_text(c) + "\n";
         }
       }
     }

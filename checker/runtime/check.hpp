@@ -50,6 +50,7 @@ struct CheckInfo {
   const char* text;
   const char* cite;
   const char* scope;       // arch | vmx | svm
+  const char* question;    // entry (the VM entry/VMRUN would fail) | architecture (no CPU is in this state by itself)
   const char* predicate;   // the assertion in DSL syntax
   const char* when;        // the condition in DSL syntax, or ""
   const char* note;

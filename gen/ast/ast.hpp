@@ -162,6 +162,7 @@ struct CheckDecl {
   std::vector<ExprPtr> whens;  // more than one is an error
   std::vector<QName> overlaps;
   std::vector<Text> notes;
+  std::vector<Text> questions;  // `question entry|architecture`: checks only
   ExprPtr assertion;
   Loc assert_loc;
   std::vector<QName> on;  // `transition` only: the registers whose write it governs

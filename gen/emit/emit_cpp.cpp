@@ -540,7 +540,7 @@ class Emitter {
       const ir::Check& chk = m_.checks[i];
       std::string n = std::to_string(i);
       c << "  {" << cpp_string(chk.id) << ",\n   " << cpp_string(chk.text) << ",\n   " << cpp_string(chk.cite)
-        << ",\n   " << cpp_string(chk.scope) << ",\n   " << cpp_string(pr(*chk.assertion)) << ",\n   "
+        << ",\n   " << cpp_string(chk.scope) << ", " << cpp_string(chk.question) << ",\n   " << cpp_string(pr(*chk.assertion)) << ",\n   "
         << cpp_string(chk.when ? pr(*chk.when) : "") << ",\n   " << cpp_string(chk.note) << ",\n   "
         << cpp_string(links(chk.sources)) << ",\n   " << (chk.reads.empty() ? "nullptr" : "kReads_" + fn_[i]) << ", "
         << chk.reads.size() << ", checks::eval_" << fn_[i] << ", checks::explain_" << fn_[i] << "},\n";

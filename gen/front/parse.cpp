@@ -617,6 +617,8 @@ class Builder {
         for (auto* q : x->qname()) c.overlaps.push_back(decl_id(q));
       } else if (auto* x = dynamic_cast<P::NoteClauseContext*>(cl)) {
         c.notes.push_back(text(x->STRING()));
+      } else if (auto* x = dynamic_cast<P::QuestionClauseContext*>(cl)) {
+        if (x->IDENT()) c.questions.push_back(ast::Text{x->IDENT()->getText(), loc(x->IDENT())});
       }
     }
   }

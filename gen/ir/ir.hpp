@@ -136,6 +136,10 @@ struct Check {
   std::string cite;     // all `cite` clauses, joined by "; "
   std::vector<Citation> sources;  // those a reader can open (`cite KIND ...`), in order
   std::string scope;    // arch | vmx | svm
+  // Which verdict a failure belongs to: "entry" (the VM entry or VMRUN would
+  // fail: the vmx and svm checks) or "architecture" (no CPU is in this state
+  // by itself, though an entry may take it: the arch checks).
+  std::string question;
   ExprPtr when;         // null: always applies
   ExprPtr assertion;
   std::vector<std::string> overlaps;  // checks this one is known to overlap

@@ -126,6 +126,10 @@ bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<
                                "' has no citation: add one, e.g. `cite sdm \"27.3.1.2\" vol 3` or `cite linux \"arch/x86/kvm/x86.c\" fn kvm_set_cr0 at \"v7.1.3\"`");
     ok = false;
   }
+  if (!c.questions.empty() && std::string(what) != "check") {
+    diags_.error(c.questions[0].loc, std::string(what) + " '" + id + "' cannot have `question`: only a check's failure answers one");
+    ok = false;
+  }
   if (!scope) {
     if (!c.scopes.empty()) {
       diags_.error(c.scopes[0].loc, std::string(what) + " '" + id + "' cannot have `scope`: modes are architectural");
@@ -159,6 +163,21 @@ void Analyzer::analyze_checks() {
       out.loc = c.id.loc;
       out.text = c.text.value;
       bool ok = check_header(c, "check", ids, out.cite, out.sources, &out.scope);
+      // The entry checks are the vmx and svm ones, unless a check says otherwise
+      // (a rule about the VMM's own state in VMX operation is architectural).
+      out.question = out.scope == "arch" ? "architecture" : "entry";
+      if (c.questions.size() > 1) diags_.error(c.questions[1].loc, "check '" + out.id + "' has more than one `question`"), ok = false;
+      if (!c.questions.empty()) {
+        out.question = c.questions[0].value;
+        if (out.question != "entry" && out.question != "architecture") {
+          diags_.error(c.questions[0].loc, "unknown question '" + out.question +
+                                               "' (expected entry: the VM entry or VMRUN would fail, or architecture: no CPU is in this state by itself)");
+          ok = false;
+        } else if (out.question == "entry" && out.scope == "arch") {
+          diags_.error(c.questions[0].loc, "check '" + out.id + "' is scope arch: it applies to states with no VM entry, so it cannot answer `question entry`");
+          ok = false;
+        }
+      }
       for (const ast::Text& n : c.notes) out.note += (out.note.empty() ? "" : " ") + n.value;
       Scope scope;
       scope.in_check = true;

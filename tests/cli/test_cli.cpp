@@ -228,6 +228,10 @@ TEST_CASE("cli: explain shows text, predicate and citation", "[cli]") {
   auto r = run_cli({"explain", "ARCH.LM.CONSISTENT"});
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("assert:    EFER.LMA == (EFER.LME && CR0.PG)"));
+  CHECK_THAT(r.out, Catch::Contains("question:  architecture: a failure means no CPU is in this state by itself"));
+  CHECK_THAT(run_cli({"explain", "VMX.GS.CR0.PG_NEEDS_PE"}).out,
+             Catch::Contains("question:  entry: a failure means the VM entry or VMRUN would fail"));
+  CHECK_THAT(run_cli({"explain", "ARCH.CR0.VMX_FIXED"}).out, Catch::Contains("question:  architecture"));
   CHECK_THAT(r.out, Catch::Contains("cite:      SDM Vol.3 9.8.5"));
   auto l = run_cli({"explain", "--list", "--scope", "arch"});
   CHECK(l.exit_code == 0);
@@ -303,4 +307,46 @@ TEST_CASE("cli: regressions from the docs review", "[cli]") {
     CHECK(r.exit_code == 4);  // every check unknown: the state is empty
     CHECK(r.err.empty());
   }
+}
+
+// Two questions: would the VM entry fail (entry), could a CPU be in this state
+// (architecture). VM entry outside IA-32e mode does not look at CS.L (SDM Vol.3
+// 27.3.1.2 checks it only for an IA-32e guest), so a 32-bit guest with CS.L=1
+// enters; no CPU runs protected mode with it (ARCH.LM.CS_L).
+TEST_CASE("cli: check answers the entry and the architecture question apart; --entry-only scripts the first", "[cli]") {
+  auto state = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_protected32.json"));
+  state["state"]["CS"]["ar"] = "0xe09b";  // 0xc09b with L (bit 13)
+  const std::string path = (std::filesystem::temp_directory_path() / "vcpuspec_cs_l_32bit_guest.json").string();
+  std::ofstream(path) << state.dump(2);
+  auto r = run_cli({"check", path});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("FAIL    ARCH.LM.CS_L"));
+  CHECK_THAT(r.out, Catch::Contains("answers: architecture (no CPU is in this state by itself, though no entry check fails on it)"));
+  CHECK_THAT(r.out, Catch::Contains("whose: the state's own"));
+  CHECK_THAT(r.out, !Catch::Contains("no CPU accepts this state"));
+  CHECK_THAT(r.out, Catch::Contains("verdict: entry passes (0 fail, 0 unknown, "));
+  CHECK_THAT(r.out, Catch::Contains("; architecture fails (1 fail, 0 unknown, "));
+  auto e = run_cli({"check", "--entry-only", path});
+  CHECK(e.exit_code == 0);
+  CHECK_THAT(e.out, Catch::Contains("FAIL    ARCH.LM.CS_L"));  // still listed
+  auto j = nlohmann::json::parse(run_cli({"check", "--json", path}).out);
+  const auto& input = j["inputs"][0];
+  CHECK(input["summary"]["entry"]["answer"] == "passes");
+  CHECK(input["summary"]["architecture"]["answer"] == "fails");
+  for (const auto& c : input["checks"])
+    if (c["id"] == "ARCH.LM.CS_L") CHECK(c["question"] == "architecture");
+  auto b = run_cli({"check", "--batch", "--entry-only", path});
+  CHECK(b.exit_code == 0);
+  CHECK_THAT(b.out, Catch::Contains("entry passes, architecture fails"));
+  CHECK_THAT(b.out, Catch::Contains("the entry fails in 0, the architecture in 1"));
+  std::filesystem::remove(path);
+
+  // An entry failure answers the entry question, and --entry-only fails on it.
+  auto splat = run_cli({"check", "--entry-only", "tests/data/dumps/kvm_vmcs_two_splats.txt"});
+  CHECK(splat.exit_code == 1);
+  CHECK_THAT(splat.out, Catch::Contains("answers: entry (VM entry would fail: VMfail, or exit 0x80000021 invalid guest state)"));
+  // A QEMU dump holds no VM entry: the entry question cannot be answered (exit 4), never a clean 0.
+  auto qemu = run_cli({"check", "--entry-only", "tests/data/dumps/qemu_cs_long_without_lma_i386.txt"});
+  CHECK(qemu.exit_code == 4);
+  CHECK_THAT(qemu.out, Catch::Contains("verdict: entry not asked (flavor arch: the input is no VM entry)"));
 }
