@@ -79,7 +79,9 @@ controlDecl : 'control' qname (':' INT)? ('=' expr)? doc? ';' ;
 // split a raw word by these bits; `entry` in an expression is the word they
 // make. A VMCB word names its offset (`at 0x090`) and may have no name.
 controlWordDecl : 'control' qname? ':' INT ('at' INT)? doc? '{' controlBit* '}' ;
-controlBit      : qname INT ('=' expr)? doc? ';' ;
+// `loads R, ...`: VM entry (VMRUN) loads those guest fields only when the bit
+// is 1; where it is 0 their fields are not the guest's values.
+controlBit      : qname INT ('=' expr)? doc? ('loads' qname (',' qname)*)? ';' ;
 
 // ---- predicates ------------------------------------------------------------------
 

@@ -15,6 +15,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/spec_source.hpp"
 #include "engine/expect_state.hpp"
+#include "engine/not_loaded.hpp"
 #include "engine/run_checks.hpp"
 #include "readers/detect.hpp"
 #include "readers/pieces.hpp"
@@ -237,6 +238,7 @@ class InputChecker {
       std::string err;
       apply_set(kv, in, err);  // validated before the first input
     }
+    engine::drop_not_loaded(slots(), in);  // after --set, which may change a control
     ci.input = &in;
     ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks),
                                 std::span(generated::kCheckGroups, generated::kNumCheckGroups), slots(), in, a_.only);

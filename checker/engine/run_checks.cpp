@@ -4,6 +4,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "engine/not_loaded.hpp"
 #include "runtime/table_cache.hpp"
 
 namespace vcpuspec::engine {
@@ -200,6 +201,11 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
         assign_blame(c, slots, in, ug, ept, r);
         break;
       case rt::Verdict::Unknown:
+        if (reads_only_not_loaded(c, slots, in)) {
+          r.verdict = rt::Verdict::NotApplicable;
+          ++run.not_applicable;
+          break;
+        }
         ++run.unknown, ++question.unknown;
         if (run.missing_fields.empty()) run.missing_fields.reserve(256);  // one allocation for most inputs
         r.missing_at = static_cast<uint32_t>(run.missing_fields.size());

@@ -18,6 +18,7 @@ const char* origin_name(Origin o) {
     case Origin::Defaulted: return "defaulted";
     case Origin::Set: return "set";
     case Origin::Inferred: return "inferred";
+    case Origin::NotLoaded: return "not-loaded";
   }
   return "?";
 }

@@ -12,7 +12,9 @@
 namespace vcpuspec::readers {
 
 // Where a slot's value came from.
-enum class Origin : uint8_t { Missing, Given, Defaulted, Set, Inferred };
+// NotLoaded: the input gives the field, but the VM entry it records does not
+// load it (a control bit's `loads` is 0), so it is not the guest's value.
+enum class Origin : uint8_t { Missing, Given, Defaulted, Set, Inferred, NotLoaded };
 const char* origin_name(Origin o);
 
 // Something a reader wants the report to say: a field it could not read, a
@@ -36,6 +38,9 @@ struct StateInput {
   rt::State state;
   std::vector<Origin> origin;  // per slot
   std::vector<ReaderNote> notes;
+  // Slots the input gives as the guest's effective value, not as the VMCS or
+  // VMCB field: they count whatever the entry controls (KVM's "EFER (effective)").
+  std::vector<size_t> effective;
 
   // "file" or "file [CPU#1]": how reports name this input.
   std::string name() const { return part.empty() ? file : file + " [" + part + "]"; }

@@ -202,9 +202,11 @@ class VmcsReader {
     if (eq == std::string::npos) return true;
     Number n = sc.hex(eq + 1, {16});
     w.take("EFER", n, l.no);
-    if (n.ok && t.find("(effective)") != std::string::npos)
+    if (n.ok && t.find("(effective)") != std::string::npos) {
       w.note(l.no, "EFER (effective) is KVM's computed guest EFER, not a VMCS field: VM_ENTRY_LOAD_IA32_EFER is 0, "
                    "so the CPU keeps the host's EFER apart from LMA/LME");
+      w.effective("EFER");
+    }
     if (n.ok && t.find("(autoload)") != std::string::npos)
       w.note(l.no, "EFER (autoload) comes from the VM-entry MSR-load list, not the VMCS guest EFER field");
     size_t pat = sc.find_key("PAT");

@@ -44,6 +44,11 @@ class SlotWriter {
   void unreadable(Id s, uint32_t line, const std::string& why);
   void unreadable(std::string_view name, uint32_t line, const std::string& why) { unreadable(id(name), line, why); }
   void note(uint32_t line, std::string text);
+  // The input gives this field as the guest's effective value, not as the
+  // VMCS field: it counts even where the entry controls would not load it.
+  void effective(std::string_view name) {
+    if (Id s = id(name); s >= 0) in_.effective.push_back(static_cast<size_t>(s));
+  }
 
   // Splits a raw control word into the 1-bit controls the spec declares for
   // it (`control entry : 32 { load_efer 15; ... }`, spec/vmx/vmcs.vspec).

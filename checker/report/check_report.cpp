@@ -175,6 +175,10 @@ nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) 
       if (in.origin[i] == readers::Origin::Inferred && rt::is_state_slot(slots[i].kind))
         inferred_state[slots[i].name] = rt::format_value(in.state.get(i), slots[i].width);
     if (!inferred_state.empty()) j["inferred_state"] = inferred_state;
+    std::vector<std::string> not_loaded;  // given, but the entry does not load them
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (in.origin[i] == readers::Origin::NotLoaded) not_loaded.push_back(slots[i].name);
+    if (!not_loaded.empty()) j["not_loaded"] = not_loaded;
     if (!in.notes.empty()) {
       ordered_json notes = ordered_json::array();
       for (const readers::ReaderNote& n : in.notes) {

@@ -36,6 +36,8 @@ struct SlotInfo {
   const char* word;      // a bit of a control word: the word's name ("entry"), "" otherwise
   int16_t word_offset;   // ... of a VMCB word: its offset; -1 otherwise
   int8_t bit;            // ... and its bit there; -1 for any other slot
+  const uint16_t* loads;  // a control bit's `loads`: guest fields the entry loads only when it is 1
+  uint8_t num_loads;
 };
 
 inline constexpr uint64_t mask_of(unsigned width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }

@@ -116,6 +116,7 @@ struct ControlDecl {
   // A bit of a control word: the word's key (ControlWordDecl::key) and the bit.
   std::string word;
   std::optional<Int> bit;
+  std::vector<QName> loads;  // `loads DR7, DEBUGCTL`: the guest fields the bit loads
 };
 
 // `control entry : 32 "VM-entry controls" { load_efer 15 "..."; }`; its bits

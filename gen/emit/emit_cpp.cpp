@@ -518,6 +518,14 @@ class Emitter {
             ir::collect_reads(*p.value, r);
             for (ir::SlotId id : r) read_by_checks[id] = true;
           }
+    // A control bit's `loads`, by slot number.
+    for (ir::SlotId id = 0; id < m_.slots.size(); ++id) {
+      const ir::Slot& s = m_.slots[id];
+      if (s.loads.empty()) continue;
+      c << "constexpr uint16_t kLoads_" << id << "[] = {";
+      for (size_t k = 0; k < s.loads.size(); ++k) c << (k ? ", " : "") << s.loads[k];
+      c << "};  // " << cpp_comment(s.name) << "\n";
+    }
     c << "const rt::SlotInfo kSlots[kNumSlots] = {\n";
     for (ir::SlotId id = 0; id < m_.slots.size(); ++id) {
       const ir::Slot& s = m_.slots[id];
@@ -531,7 +539,8 @@ class Emitter {
         << (s.msr_index ? std::to_string(*s.msr_index) : std::string("-1")) << ", ";
       // A bit of a control word: readers split raw words by it.
       const ir::ControlWord* w = s.word >= 0 ? &m_.control_words[static_cast<size_t>(s.word)] : nullptr;
-      c << cpp_string(w ? w->name : "") << ", " << (w ? w->offset : -1) << ", " << (w ? s.bit : -1) << "},\n";
+      c << cpp_string(w ? w->name : "") << ", " << (w ? w->offset : -1) << ", " << (w ? s.bit : -1) << ", ";
+      c << (s.loads.empty() ? "nullptr" : "kLoads_" + std::to_string(id)) << ", " << s.loads.size() << "},\n";
     }
     c << "};\n\n";
 

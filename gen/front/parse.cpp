@@ -778,9 +778,9 @@ class Builder {
     }
     const std::string key = w.key();
     for (auto* b : cw->controlBit()) {
-      if (!b->qname() || !b->INT()) continue;
+      if (b->qname().empty() || !b->INT()) continue;
       ast::ControlDecl c;
-      c.name = qname(b->qname());
+      c.name = qname(b->qname(0));
       if (c.name.parts.size() == 1 && !w.name.parts.empty()) {
         ast::QName full = w.name;
         full.parts.push_back(c.name.parts[0]);
@@ -792,6 +792,7 @@ class Builder {
       c.word = key;
       c.def = expr(b->expr());
       c.doc = doc(b->doc());
+      for (size_t i = 1; i < b->qname().size(); ++i) c.loads.push_back(qname(b->qname(i)));
       if (!c.name.parts.empty()) out.controls.push_back(std::move(c));
     }
     out.control_words.push_back(std::move(w));

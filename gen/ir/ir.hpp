@@ -62,6 +62,9 @@ struct Slot {
   std::optional<SlotId> default_from;  // controls: `= feature`, follows that config slot when not given
   int word = -1;  // a bit of a control word: its index in Model::control_words
   int bit = -1;   // ... and its bit there
+  // A control bit's `loads`: guest fields VM entry (VMRUN) loads only when the
+  // bit is 1; where it is 0 their fields are not the guest's values.
+  std::vector<SlotId> loads;
   std::string doc;
   Loc loc;
   const BitField* field(const std::string& n) const;

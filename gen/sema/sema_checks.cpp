@@ -323,7 +323,8 @@ void Analyzer::warn_unused() {
     if (!used_defs_.count(name) && !failed_defs_.count(name)) diags_.warning(decl->loc, "def '" + name + "' is never used");
   for (ir::SlotId id = 0; id < model_->slots.size(); ++id) {
     const ir::Slot& s = model_->slot(id);
-    if (ir::is_flow_state(s.kind) || used_slots_.count(id)) continue;
+    // A control that `loads` guest fields is used by every check of those fields.
+    if (ir::is_flow_state(s.kind) || used_slots_.count(id) || !s.loads.empty()) continue;
     diags_.warning(s.loc, std::string(ir::slot_kind_name(s.kind)) + " '" + s.name +
                               "' is never used by a check, state, def, op or property");
   }

@@ -295,6 +295,20 @@ void Analyzer::declare_control(const ast::ControlDecl& c) {
   }
   s.doc = c.doc;
   s.loc = c.name.loc;
+  // `loads DR7, DEBUGCTL`: the guest fields the entry loads only under this bit.
+  for (const ast::QName& q : c.loads) {
+    if (const ir::Group* g = model_->find_group(q.str())) {
+      s.loads.insert(s.loads.end(), g->members.begin(), g->members.end());
+      continue;
+    }
+    auto id = model_->find_slot(q.str());
+    if (!id || !ir::is_state(model_->slot(*id).kind)) {
+      diags_.error(q.loc, "'" + q.str() + "' in `loads` is not a register, MSR or segment of the state" +
+                              suggest(q.str(), all_names()));
+      continue;
+    }
+    s.loads.push_back(*id);
+  }
   // `control X = feature.Y`: where an input does not give X, it follows Y
   // (the VMM uses a capability when it has it). Otherwise a constant.
   if (c.def && c.def->kind == ast::Expr::Kind::Name) {

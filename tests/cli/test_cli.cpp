@@ -350,3 +350,49 @@ TEST_CASE("cli: check answers the entry and the architecture question apart; --e
   CHECK(qemu.exit_code == 4);
   CHECK_THAT(qemu.out, Catch::Contains("verdict: entry not asked (flavor arch: the input is no VM entry)"));
 }
+
+// With a VMX entry control such as `load debug controls` 0 (SVM: nested paging
+// off for g_PAT), the CPU keeps the VMM's value: the guest field in the dump is
+// not the guest's, and no check judges it (spec: `loads` in vmcs.vspec, vmcb.vspec).
+TEST_CASE("cli: fields the entry does not load are not judged as the guest's", "[cli]") {
+  namespace fs = std::filesystem;
+  auto write = [](const nlohmann::json& j, const std::string& name) {
+    std::string path = (fs::temp_directory_path() / name).string();
+    std::ofstream(path) << j.dump(2);
+    return path;
+  };
+  auto vmx = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_protected32.json"));
+  vmx["state"]["DR7"] = "0x100000400";  // bits 63:32 set: ARCH.DR7.HI fails where DR7 is the guest's
+  std::string loaded = write(vmx, "vcpuspec_dr7_loaded.json");
+  auto r = run_cli({"check", loaded});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("FAIL    ARCH.DR7.HI"));
+  vmx["controls"]["entry.load_debug_controls"] = "0x0";
+  std::string unloaded = write(vmx, "vcpuspec_dr7_not_loaded.json");
+  auto u = run_cli({"check", unloaded});
+  CHECK(u.exit_code == 0);
+  CHECK_THAT(u.out, Catch::Contains("not loaded by this entry, so not the guest's values and judged by no check: "
+                                    "DR7, DEBUGCTL (entry.load_debug_controls=0)"));
+  auto j = nlohmann::json::parse(run_cli({"check", "--json", unloaded}).out);
+  const auto& not_loaded = j["inputs"][0]["not_loaded"];
+  CHECK(std::find(not_loaded.begin(), not_loaded.end(), "DR7") != not_loaded.end());
+  // np_enable is a VMCB control: in a vmx state it loads nothing, so PAT is still judged.
+  CHECK(std::find(not_loaded.begin(), not_loaded.end(), "PAT") == not_loaded.end());
+  for (const auto& c : j["inputs"][0]["checks"])
+    if (c["id"] == "ARCH.DR7.HI") CHECK(c["verdict"] == "n/a");
+  // --set reaches the same controls.
+  auto s = run_cli({"check", loaded, "--set", "entry.load_debug_controls=0"});
+  CHECK(s.exit_code == 0);
+
+  auto svm = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/svm_linux64.json"));
+  svm["state"]["PAT"] = "0x0007040600070402";  // PA0 = 2: reserved memory type
+  svm["controls"]["np_enable"] = "0x1";
+  std::string gpat = write(svm, "vcpuspec_gpat_np.json");
+  CHECK_THAT(run_cli({"check", gpat}).out, Catch::Contains("FAIL    ARCH.MSR.PAT"));
+  svm["controls"]["np_enable"] = "0x0";
+  std::string host_pat = write(svm, "vcpuspec_gpat_no_np.json");
+  auto h = run_cli({"check", host_pat});
+  CHECK_THAT(h.out, !Catch::Contains("ARCH.MSR.PAT"));
+  CHECK_THAT(h.out, Catch::Contains("PAT (np_enable=0)"));
+  for (const std::string& p : {loaded, unloaded, gpat, host_pat}) fs::remove(p);
+}

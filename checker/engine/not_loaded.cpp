@@ -1,0 +1,41 @@
+#include "engine/not_loaded.hpp"
+
+#include <algorithm>
+
+namespace vcpuspec::engine {
+
+void drop_not_loaded(readers::Slots slots, readers::StateInput& in) {
+  std::string dropped;  // "DR7, DEBUGCTL (entry.load_debug_controls=0); ..."
+  for (size_t c = 0; c < slots.size(); ++c) {
+    const rt::SlotInfo& control = slots[c];
+    if (!control.num_loads || !in.state.has(c) || in.state.get(c) != 0) continue;
+    if (in.origin[c] != readers::Origin::Given && in.origin[c] != readers::Origin::Set) continue;
+    // A VMCB word (declared `at` an offset) controls an svm entry, a VMCS word a
+    // vmx one: a JSON state may list both kinds, and only its own applies.
+    if (in.flavor != (control.word_offset >= 0 ? "svm" : "vmx")) continue;
+    std::string fields;
+    for (uint8_t k = 0; k < control.num_loads; ++k) {
+      const size_t f = control.loads[k];
+      if (!in.state.has(f) || std::find(in.effective.begin(), in.effective.end(), f) != in.effective.end()) continue;
+      in.state.clear(f);
+      in.origin[f] = readers::Origin::NotLoaded;
+      fields += (fields.empty() ? "" : ", ") + std::string(slots[f].name);
+    }
+    if (!fields.empty()) dropped += (dropped.empty() ? "" : "; ") + fields + " (" + control.name + "=0)";
+  }
+  if (!dropped.empty())
+    in.notes.push_back({0, "not loaded by this entry, so not the guest's values and judged by no check: " + dropped});
+}
+
+bool reads_only_not_loaded(const rt::CheckInfo& c, readers::Slots slots, const readers::StateInput& in) {
+  bool reads_state = false;
+  for (uint16_t k = 0; k < c.num_reads; ++k) {
+    const size_t s = c.reads[k];
+    if (!rt::is_state_slot(slots[s].kind)) continue;
+    if (in.origin[s] != readers::Origin::NotLoaded) return false;
+    reads_state = true;
+  }
+  return reads_state;
+}
+
+}  // namespace vcpuspec::engine
