@@ -80,8 +80,9 @@ controlDecl : 'control' qname (':' INT)? ('=' expr)? doc? ';' ;
 // make. A VMCB word names its offset (`at 0x090`) and may have no name.
 controlWordDecl : 'control' qname? ':' INT ('at' INT)? doc? '{' controlBit* '}' ;
 // `loads R, ...`: VM entry (VMRUN) loads those guest fields only when the bit
-// is 1; where it is 0 their fields are not the guest's values.
-controlBit      : qname INT ('=' expr)? doc? ('loads' qname (',' qname)*)? ';' ;
+// is 1; where it is 0 their fields are not the guest's values. `loads R else
+// e`: where it is 0 the guest's R is `e` (EFER keeps the VMM's, LMA/LME aside).
+controlBit      : qname INT ('=' def=expr)? doc? ('loads' qname (',' qname)* ('else' otherwise=expr)?)? ';' ;
 
 // ---- predicates ------------------------------------------------------------------
 

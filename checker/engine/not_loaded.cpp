@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/check.hpp"
+
 namespace vcpuspec::engine {
 
 void drop_not_loaded(readers::Slots slots, readers::StateInput& in) {
@@ -19,6 +21,16 @@ void drop_not_loaded(readers::Slots slots, readers::StateInput& in) {
       if (!in.state.has(f) || std::find(in.effective.begin(), in.effective.end(), f) != in.effective.end()) continue;
       in.state.clear(f);
       in.origin[f] = readers::Origin::NotLoaded;
+      // `loads EFER else e`: what the guest has instead, where the state decides it.
+      uint64_t value = 0;
+      if (control.loads_else && control.loads_else(in.state, value)) {
+        in.state.set(f, value);
+        in.origin[f] = readers::Origin::Inferred;
+        in.notes.push_back({0, std::string(slots[f].name) + " = " + rt::format_value(value, slots[f].width) + " inferred: " +
+                                   control.name + "=0, so the entry does not load the " + slots[f].name +
+                                   " field; the guest's is " + control.loads_else_text});
+        continue;
+      }
       fields += (fields.empty() ? "" : ", ") + std::string(slots[f].name);
     }
     if (!fields.empty()) dropped += (dropped.empty() ? "" : "; ") + fields + " (" + control.name + "=0)";

@@ -18,6 +18,8 @@ inline bool is_config_slot(SlotKind k) {
 }
 
 // Describes a slot; the generated code has one per slot of the spec.
+class State;
+
 struct SlotInfo {
   const char* name;      // "CR0", "CS.sel", "cpu.maxphyaddr"
   uint8_t width;         // 1..64
@@ -38,6 +40,9 @@ struct SlotInfo {
   int8_t bit;            // ... and its bit there; -1 for any other slot
   const uint16_t* loads;  // a control bit's `loads`: guest fields the entry loads only when it is 1
   uint8_t num_loads;
+  // `loads F else e`: the guest's F where the bit is 0, when the state decides it.
+  bool (*loads_else)(const State& s, uint64_t& value);
+  const char* loads_else_text;  // ... e in DSL syntax, or ""
 };
 
 inline constexpr uint64_t mask_of(unsigned width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }

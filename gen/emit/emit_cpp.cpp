@@ -501,6 +501,17 @@ class Emitter {
     }
     std::sort(out.units.begin(), out.units.end());
     in_transition_ = false;
+    // `loads F else e`: the guest's F where the control bit is 0, if the state decides it.
+    for (ir::SlotId id = 0; id < m_.slots.size(); ++id) {
+      const ir::Slot& s = m_.slots[id];
+      if (!s.loads_else) continue;
+      const unsigned w = m_.slot(s.loads.at(0)).width;
+      c << "// " << cpp_comment(s.name) << " = 0: " << cpp_comment(m_.slot(s.loads[0]).name) << " is "
+        << cpp_comment(pr(*s.loads_else)) << "\n"
+        << "bool loads_else_" << id << "(const rt::State& s, uint64_t& value) {\n  const rt::Partial d{&s};\n"
+        << "  const rt::Tri v = " << expr(*s.loads_else) << ";\n  if (!v.known(" << w << ")) return false;\n"
+        << "  value = v.v;\n  return true;\n}\n";
+    }
     c << "}  // namespace\n\n";
 
     // The checker defaults only configuration its checks and states read: a
@@ -540,7 +551,9 @@ class Emitter {
       // A bit of a control word: readers split raw words by it.
       const ir::ControlWord* w = s.word >= 0 ? &m_.control_words[static_cast<size_t>(s.word)] : nullptr;
       c << cpp_string(w ? w->name : "") << ", " << (w ? w->offset : -1) << ", " << (w ? s.bit : -1) << ", ";
-      c << (s.loads.empty() ? "nullptr" : "kLoads_" + std::to_string(id)) << ", " << s.loads.size() << "},\n";
+      c << (s.loads.empty() ? "nullptr" : "kLoads_" + std::to_string(id)) << ", " << s.loads.size() << ", "
+        << (s.loads_else ? "loads_else_" + std::to_string(id) : "nullptr") << ", "
+        << cpp_string(s.loads_else ? pr(*s.loads_else) : "") << "},\n";
     }
     c << "};\n\n";
 

@@ -790,7 +790,8 @@ class Builder {
       }
       c.bit = integer(b->INT());
       c.word = key;
-      c.def = expr(b->expr());
+      c.def = expr(b->def);
+      c.loads_else = expr(b->otherwise);
       c.doc = doc(b->doc());
       for (size_t i = 1; i < b->qname().size(); ++i) c.loads.push_back(qname(b->qname(i)));
       if (!c.name.parts.empty()) out.controls.push_back(std::move(c));

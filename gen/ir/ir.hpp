@@ -65,6 +65,7 @@ struct Slot {
   // A control bit's `loads`: guest fields VM entry (VMRUN) loads only when the
   // bit is 1; where it is 0 their fields are not the guest's values.
   std::vector<SlotId> loads;
+  std::shared_ptr<const struct Expr> loads_else;  // `loads F else e`: F where the bit is 0
   std::string doc;
   Loc loc;
   const BitField* field(const std::string& n) const;

@@ -153,6 +153,25 @@ bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<
   return ok;
 }
 
+// `loads EFER else e`: e reads the state and configuration, like a check.
+void Analyzer::analyze_control_values() {
+  for (auto& [id, decl] : pending_loads_else_) {
+    ir::Slot& s = model_->slots[id];
+    const unsigned w = model_->slot(s.loads.at(0)).width;
+    Scope scope;
+    scope.in_check = true;
+    ir::ExprPtr e = type(*decl->loads_else, w, scope);
+    if (!e) continue;
+    if (e->width != w) {
+      diags_.error(decl->loads_else->loc, "width mismatch: '" + model_->slot(s.loads[0]).name + "' is " +
+                                              std::to_string(w) + " bits but " + describe(*decl->loads_else) + " is " +
+                                              std::to_string(e->width) + " bits");
+      continue;
+    }
+    s.loads_else = e;
+  }
+}
+
 void Analyzer::analyze_checks() {
   std::map<std::string, Loc> ids;
   std::vector<std::pair<size_t, const ast::CheckDecl*>> with_overlaps;
@@ -333,6 +352,7 @@ void Analyzer::warn_unused() {
 std::unique_ptr<ir::Model> Analyzer::run() {
   declare_all();
   analyze_defs();
+  analyze_control_values();
   analyze_checks();
   analyze_states();
   analyze_flows();

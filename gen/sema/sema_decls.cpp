@@ -309,6 +309,12 @@ void Analyzer::declare_control(const ast::ControlDecl& c) {
     }
     s.loads.push_back(*id);
   }
+  if (c.loads_else) {
+    if (c.loads.size() != 1 || s.loads.size() != 1)
+      diags_.error(c.loads_else->loc, "`loads ... else` gives one field's value: name exactly one register or MSR");
+    else
+      pending_loads_else_.emplace_back(static_cast<ir::SlotId>(model_->slots.size()), &c);
+  }
   // `control X = feature.Y`: where an input does not give X, it follows Y
   // (the VMM uses a capability when it has it). Otherwise a constant.
   if (c.def && c.def->kind == ast::Expr::Kind::Name) {

@@ -104,6 +104,7 @@ class Analyzer {
 
   // checks and states (sema_checks.cpp, sema_states.cpp)
   void analyze_defs();
+  void analyze_control_values();
   void analyze_checks();
   void analyze_transition(const ast::CheckDecl& c, std::map<std::string, Loc>& ids);
   void analyze_mode(const ast::CheckDecl& c, std::map<std::string, Loc>& ids);
@@ -138,6 +139,8 @@ class Analyzer {
   std::set<std::string> used_ops_;
   std::set<ir::EventId> used_events_;
   bool lvalue_in_flow_ = false;  // resolve_lvalue: flows may write hypervisor variables
+  // `loads F else e`, typed once every name is declared (analyze_control_values).
+  std::vector<std::pair<ir::SlotId, const ast::ControlDecl*>> pending_loads_else_;
 };
 
 // Texts joined with "; " (citations, patches, notes), and the citations among

@@ -75,6 +75,11 @@ std::vector<bool> GroundEvaluator::transitions(const std::vector<uint64_t>& cur,
   return out;
 }
 
+uint64_t GroundEvaluator::value(const ir::Expr& e, const std::vector<uint64_t>& values) {
+  z3::model m = impl_->bind(values);
+  return Encoder::value_of(m.eval(impl_->enc.bv(e, impl_->vars), true));
+}
+
 std::vector<uint64_t> GroundEvaluator::state(const ir::StateDef& def, const std::vector<uint64_t>& prev) {
   auto it = impl_->states.find(def.name);
   if (it == impl_->states.end())

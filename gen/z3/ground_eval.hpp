@@ -26,6 +26,8 @@ class GroundEvaluator {
   // (`prev` holds both; indexed by SlotId). Unspecified bits come out as 0;
   // compare under SlotInit::care_mask().
   std::vector<uint64_t> state(const ir::StateDef& def, const std::vector<uint64_t>& prev);
+  // The value of `e` (Frame::Cur only) on `values`.
+  uint64_t value(const ir::Expr& e, const std::vector<uint64_t>& values);
 
  private:
   struct Impl;

@@ -394,5 +394,25 @@ TEST_CASE("cli: fields the entry does not load are not judged as the guest's", "
   auto h = run_cli({"check", host_pat});
   CHECK_THAT(h.out, !Catch::Contains("ARCH.MSR.PAT"));
   CHECK_THAT(h.out, Catch::Contains("PAT (np_enable=0)"));
-  for (const std::string& p : {loaded, unloaded, gpat, host_pat}) fs::remove(p);
+  // load IA32_EFER 0: the guest keeps the VMM's EFER (l1.EFER) with LMA, and
+  // LME under paging, from IA-32e mode guest (`loads EFER else ...`).
+  auto lm = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_linux64.json"));
+  lm["controls"]["entry.load_efer"] = "0x0";
+  lm["state"]["EFER"] = "0x901";  // LMA clear: the VMCS field, not loaded
+  std::string efer = write(lm, "vcpuspec_efer_not_loaded.json");
+  auto e = run_cli({"check", efer});
+  CHECK(e.exit_code == 0);
+  CHECK_THAT(e.out, Catch::Contains("EFER = 0xd01 inferred: entry.load_efer=0, so the entry does not load the EFER field; "
+                                    "the guest's is l1.EFER & ~0x500 | (entry.ia32e_mode_guest ? 0x400 : 0)"));
+  // Without EPT the CPU reads the PDPTEs from memory at CR3: the fields say nothing, the rule is undecided.
+  auto pae = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_protected32.json"));
+  pae["state"]["CR4"] = "0x26b0";
+  pae["state"]["PDPTE0"] = "0x1a3d003";
+  pae["controls"]["secondary.enable_ept"] = "0x0";
+  std::string pdpte = write(pae, "vcpuspec_pdpte_no_ept.json");
+  auto p = run_cli({"check", pdpte});
+  CHECK(p.exit_code == 4);
+  CHECK_THAT(p.out, Catch::Contains("UNKNOWN ARCH.CR3.PAE_PDPTE"));
+  CHECK_THAT(p.out, Catch::Contains("PDPTE0, PDPTE1, PDPTE2, PDPTE3 (secondary.enable_ept=0)"));
+  for (const std::string& f : {loaded, unloaded, gpat, host_pat, efer, pdpte}) fs::remove(f);
 }
