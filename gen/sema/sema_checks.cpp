@@ -153,6 +153,20 @@ bool Analyzer::check_header(const ast::CheckDecl& c, const char* what, std::map<
   return ok;
 }
 
+std::optional<std::vector<ir::SlotId>> Analyzer::state_register(const ast::QName& q, const char* clause) {
+  const std::string name = q.str();
+  if (const ir::Group* g = model_->find_group(name)) return g->members;
+  if (auto id = model_->find_slot(name); id && ir::is_state(model_->slot(*id).kind))
+    return std::vector<ir::SlotId>{*id};
+  std::vector<std::string> known;
+  for (const ir::Slot& s : model_->slots)
+    if (ir::is_state(s.kind) && s.group.empty()) known.push_back(s.name);
+  for (const ir::Group& g : model_->groups) known.push_back(g.name);
+  diags_.error(q.loc, "`" + std::string(clause) + " " + name + "`: not a register, MSR, segment or descriptor table" +
+                          suggest(name, known));
+  return std::nullopt;
+}
+
 // `loads EFER else e`: e reads the state and configuration, like a check.
 void Analyzer::analyze_control_values() {
   for (auto& [id, decl] : pending_loads_else_) {
@@ -279,22 +293,13 @@ void Analyzer::analyze_transition(const ast::CheckDecl& c, std::map<std::string,
     out.overlaps.push_back(id);
   }
   for (const ast::QName& q : c.on) {
-    std::string name = q.str();
-    if (const ir::Group* g = model_->find_group(name)) {
-      out.on.insert(out.on.end(), g->members.begin(), g->members.end());
-    } else if (auto id = model_->find_slot(name); id && ir::is_state(model_->slot(*id).kind)) {
-      out.on.push_back(*id);
-      used_slots_.insert(*id);
-    } else {
-      std::vector<std::string> known;
-      for (const ir::Slot& s : model_->slots)
-        if (ir::is_state(s.kind) && s.group.empty()) known.push_back(s.name);
-      for (const ir::Group& g : model_->groups) known.push_back(g.name);
-      diags_.error(q.loc, "`on " + name + "`: not a register, MSR, segment or descriptor table" + suggest(name, known));
+    auto slots = state_register(q, "on");
+    if (!slots) {
       ok = false;
       continue;
     }
-    out.on_names.push_back(name);
+    out.on.insert(out.on.end(), slots->begin(), slots->end());
+    out.on_names.push_back(q.str());
   }
   std::sort(out.on.begin(), out.on.end());
   out.on.erase(std::unique(out.on.begin(), out.on.end()), out.on.end());

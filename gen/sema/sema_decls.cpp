@@ -296,19 +296,8 @@ void Analyzer::declare_control(const ast::ControlDecl& c) {
   s.doc = c.doc;
   s.loc = c.name.loc;
   // `loads DR7, DEBUGCTL`: the guest fields the entry loads only under this bit.
-  for (const ast::QName& q : c.loads) {
-    if (const ir::Group* g = model_->find_group(q.str())) {
-      s.loads.insert(s.loads.end(), g->members.begin(), g->members.end());
-      continue;
-    }
-    auto id = model_->find_slot(q.str());
-    if (!id || !ir::is_state(model_->slot(*id).kind)) {
-      diags_.error(q.loc, "'" + q.str() + "' in `loads` is not a register, MSR or segment of the state" +
-                              suggest(q.str(), all_names()));
-      continue;
-    }
-    s.loads.push_back(*id);
-  }
+  for (const ast::QName& q : c.loads)
+    if (auto slots = state_register(q, "loads")) s.loads.insert(s.loads.end(), slots->begin(), slots->end());
   if (c.loads_else) {
     if (c.loads.size() != 1 || s.loads.size() != 1)
       diags_.error(c.loads_else->loc, "`loads ... else` gives one field's value: name exactly one register or MSR");

@@ -509,15 +509,8 @@ void Analyzer::analyze_instructions() {
       if (d.cites.empty()) diags_.error(d.id.loc, std::string(what) + " '" + id + "' has no citation (add cite ...)");
       if (d.label.value.empty()) diags_.error(d.label.loc, std::string(what) + " '" + id + "' needs a label to draw");
       // `on CR0`: the write rules `transition ... on CR0` apply to it.
-      for (const ast::QName& q : d.on) {
-        auto slot = model_->find_slot(q.str());
-        if (!(slot && ir::is_state(model_->slot(*slot).kind)) && !model_->find_group(q.str())) {
-          diags_.error(q.loc, "'" + q.str() + "' in `on` is not a register, MSR or segment of the state" +
-                                  suggest(q.str(), all_names()));
-          continue;
-        }
-        x->on.push_back(q.str());
-      }
+      for (const ast::QName& q : d.on)
+        if (state_register(q, "on")) x->on.push_back(q.str());
       for (const auto& other : model_->instructions)
         if (other->label == x->label)
           diags_.error(d.label.loc, std::string(what) + " '" + id + "' has the label \"" + x->label + "\" of '" +

@@ -113,6 +113,9 @@ class Analyzer {
   void analyze_states();
   void analyze_state(const ast::StateDecl& s, std::set<std::string>& visiting);
   std::optional<LValue> resolve_lvalue(const ast::QName& q, bool allow_group);
+  // `on CR0`, `loads DR7`: a whole register, MSR, segment or descriptor table
+  // of the state, as the slots it covers; nullopt (reported) otherwise.
+  std::optional<std::vector<ir::SlotId>> state_register(const ast::QName& q, const char* clause);
   void warn_unused();
 
   const std::vector<ast::SpecFile>& files_;
