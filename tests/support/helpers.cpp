@@ -33,6 +33,13 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string cur; std::getline(in, cur, sep);) out.push_back(cur);
+  return out;
+}
+
 void set_update_goldens(bool on) { g_update = on; }
 bool update_goldens() { return g_update; }
 

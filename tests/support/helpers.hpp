@@ -12,6 +12,8 @@ namespace vcpuspec::test {
 
 std::string source_dir();
 std::string read_text(const std::string& path);
+// The fields of one line of a table (`sep` '\t' for the TSVs under tests/data).
+std::vector<std::string> split(const std::string& s, char sep);
 
 // Golden files: compare `actual` with the file, or rewrite it under --update.
 void set_update_goldens(bool on);

@@ -36,9 +36,7 @@ TEST_CASE("catalogue: every row of entry_checks.md is in the spec", "[catalogue]
   std::string missing;
   for (std::string line; std::getline(rows, line);) {
     if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> cols;
-    std::istringstream l(line);
-    for (std::string c; std::getline(l, c, '\t');) cols.push_back(c);
+    std::vector<std::string> cols = test::split(line, '\t');
     REQUIRE(cols.size() == 4);
     ++total;
     const std::string& id = cols[1];

@@ -112,9 +112,7 @@ TEST_CASE("citations: every file the shipped spec cites at a version has its rea
   std::istringstream rows(test::read_text(test::source_dir() + "/tests/data/cited_sources.tsv"));
   for (std::string line; std::getline(rows, line);) {
     if (line.empty() || line[0] == '#' || line.rfind("kind\t", 0) == 0) continue;
-    std::vector<std::string> cols;
-    std::istringstream l(line);
-    for (std::string c; std::getline(l, c, '\t');) cols.push_back(c);
+    std::vector<std::string> cols = test::split(line, '\t');
     REQUIRE(cols.size() == 6);
     CHECK_FALSE(cols[4].empty());
     CHECK_FALSE(cols[5].empty());

@@ -12,17 +12,7 @@
 
 using namespace vcpuspec;
 
-namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream in(s);
-  while (std::getline(in, cur, sep)) out.push_back(cur);
-  return out;
-}
-
-}  // namespace
+using test::split;
 
 TEST_CASE("entry conditions: every KVM condition maps to spec checks or says why not", "[catalogue]") {
   const ir::Model& m = *test::builtin_spec().model;

@@ -27,13 +27,7 @@ struct Case {
   std::string name, base, edits, expect, source;
 };
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream in(s);
-  while (std::getline(in, cur, sep)) out.push_back(cur);
-  return out;
-}
+using test::split;
 
 std::vector<Case> table() {
   std::vector<Case> out;
