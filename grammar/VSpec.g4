@@ -82,7 +82,10 @@ controlWordDecl : 'control' qname? ':' INT ('at' INT)? doc? '{' controlBit* '}' 
 // `loads R, ...`: VM entry (VMRUN) loads those guest fields only when the bit
 // is 1; where it is 0 their fields are not the guest's values. `loads R else
 // e`: where it is 0 the guest's R is `e` (EFER keeps the VMM's, LMA/LME aside).
-controlBit      : qname INT ('=' def=expr)? doc? ('loads' qname (',' qname)* ('else' otherwise=expr)?)? ';' ;
+// `activates W`: VM entry acts as if every control of word W were 0 where
+// this bit is 0 (the secondary controls under "activate secondary controls").
+controlBit      : qname INT ('=' def=expr)? doc? ('activates' gated=qname)?
+                  ('loads' qname (',' qname)* ('else' otherwise=expr)?)? ';' ;
 
 // ---- predicates ------------------------------------------------------------------
 

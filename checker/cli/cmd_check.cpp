@@ -19,6 +19,7 @@
 #include "engine/run_checks.hpp"
 #include "readers/detect.hpp"
 #include "readers/pieces.hpp"
+#include "readers/slot_writer.hpp"
 #include "report/batch_report.hpp"
 #include "report/sarif.hpp"
 #include "report/check_report.hpp"
@@ -122,7 +123,9 @@ void drop_foreign_defaults(readers::StateInput& in) {
 }
 
 // `--set KEY=VALUE`: the configuration slot and its value, or false with `error`.
-bool parse_set(const std::string& kv, size_t& slot, uint64_t& value, std::string& error) {
+// A whole VMX control word (`--set primary=0x8401e172`) sets its named
+// controls and its other bits, as the dump readers split it.
+bool parse_set(const std::string& kv, std::vector<std::pair<size_t, uint64_t>>& parts, std::string& error) {
   auto eq = kv.find('=');
   if (eq == std::string::npos || eq == 0) {
     error = "--set " + kv + ": expected KEY=VALUE";
@@ -130,12 +133,21 @@ bool parse_set(const std::string& kv, size_t& slot, uint64_t& value, std::string
   }
   std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
   long id = readers::find_slot(slots(), key);
+  if (id < 0 && !readers::split_control_word(slots(), key, 0).empty()) {
+    uint64_t w = 0;
+    if (!readers::parse_u64(val, w) || (w >> 32)) {
+      error = "--set " + kv + ": '" + val + "' is not a 32-bit control word";
+      return false;
+    }
+    parts = readers::split_control_word(slots(), key, w);
+    return true;
+  }
   if (id < 0 || !rt::is_config_slot(generated::kSlots[id].kind)) {
     error = "--set " + kv + ": '" + key + "' is not a configuration name" + readers::suggest_slot(slots(), key, false);
     return false;
   }
   const rt::SlotInfo& s = generated::kSlots[id];
-  uint64_t& v = value;
+  uint64_t v = 0;
   if (val == "true" || val == "false") v = val == "true";
   else if (!readers::parse_u64(val, v)) {
     error = "--set " + kv + ": '" + val + "' is not a number";
@@ -149,17 +161,18 @@ bool parse_set(const std::string& kv, size_t& slot, uint64_t& value, std::string
     error = "--set " + kv + ": value does not fit in " + std::to_string(s.width) + " bits";
     return false;
   }
-  slot = static_cast<size_t>(id);
+  parts = {{static_cast<size_t>(id), v}};
   return true;
 }
 
 bool apply_set(const std::string& kv, readers::StateInput& in, std::string& error) {
-  size_t id = 0;
-  uint64_t v = 0;
-  if (!parse_set(kv, id, v, error)) return false;
-  in.state.set(id, v);
-  in.origin[id] = readers::Origin::Set;
-  readers::refresh_followers(slots(), in, id);
+  std::vector<std::pair<size_t, uint64_t>> parts;
+  if (!parse_set(kv, parts, error)) return false;
+  for (const auto& [id, v] : parts) {
+    in.state.set(id, v);
+    in.origin[id] = readers::Origin::Set;
+    readers::refresh_followers(slots(), in, id);
+  }
   return true;
 }
 
@@ -343,10 +356,9 @@ int run_check(const CheckArgs& a) {
 
   // --set and --check are checked before any input is read.
   for (const std::string& kv : a.sets) {
-    size_t id = 0;
-    uint64_t v = 0;
+    std::vector<std::pair<size_t, uint64_t>> parts;
     std::string err;
-    if (!parse_set(kv, id, v, err)) {
+    if (!parse_set(kv, parts, err)) {
       std::cerr << "vcpuspec: error: " << err << "\n";
       return kUsage;
     }

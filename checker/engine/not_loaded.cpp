@@ -6,10 +6,36 @@
 
 namespace vcpuspec::engine {
 
+namespace {
+
+// `activates W` (primary.activate_secondary): where the bit is given as 0, VM
+// entry reads every control of W as 0 (SDM Vol.3 27.2.1.1): an input's values
+// for them, or their defaults, are not what the entry sees.
+void zero_inactive_word(readers::Slots slots, readers::StateInput& in, const rt::SlotInfo& control) {
+  const std::string word = control.activates;
+  const std::string other = word + ".other_bits";
+  std::string ignored;
+  for (size_t s = 0; s < slots.size(); ++s) {
+    if (word != slots[s].word && other != slots[s].name) continue;
+    if (in.state.has(s) && in.state.get(s) != 0 && in.origin[s] != readers::Origin::Inferred)
+      ignored += (ignored.empty() ? "" : ", ") + std::string(slots[s].name) + "=" +
+                 rt::format_value(in.state.get(s), slots[s].width);
+    in.state.set(s, 0);
+    in.origin[s] = readers::Origin::Inferred;
+  }
+  in.notes.push_back({0, std::string(control.name) + "=0, so VM entry reads every " + word + " control as 0" +
+                             (ignored.empty() ? "" : " (ignored: " + ignored + ")")});
+}
+
+}  // namespace
+
 void drop_not_loaded(readers::Slots slots, readers::StateInput& in) {
   std::string dropped;  // "DR7, DEBUGCTL (entry.load_debug_controls=0); ..."
   for (size_t c = 0; c < slots.size(); ++c) {
     const rt::SlotInfo& control = slots[c];
+    if (control.activates && *control.activates && in.flavor == "vmx" && in.state.has(c) && in.state.get(c) == 0 &&
+        (in.origin[c] == readers::Origin::Given || in.origin[c] == readers::Origin::Set))
+      zero_inactive_word(slots, in, control);
     if (!control.num_loads || !in.state.has(c) || in.state.get(c) != 0) continue;
     if (in.origin[c] != readers::Origin::Given && in.origin[c] != readers::Origin::Set) continue;
     // A VMCB word (declared `at` an offset) controls an svm entry, a VMCS word a

@@ -78,9 +78,21 @@ const WordBits& word_bits(Slots slots, const std::string& key, BitOf bit_of) {
 
 }  // namespace
 
-void SlotWriter::control_word(std::string_view name, uint64_t word, uint32_t line) {
+std::vector<std::pair<size_t, uint64_t>> split_control_word(Slots slots, std::string_view name, uint64_t word) {
+  std::vector<std::pair<size_t, uint64_t>> parts;
   auto bit_of = [&](const rt::SlotInfo& s) -> long { return s.bit >= 0 && name == s.word ? s.bit : -1; };
-  for (const auto& [slot, bit] : word_bits(slots_, std::string(name), bit_of)) given(slot, (word >> bit) & 1, line);
+  uint64_t named = 0;
+  for (const auto& [slot, bit] : word_bits(slots, std::string(name), bit_of)) {
+    parts.emplace_back(static_cast<size_t>(slot), (word >> bit) & 1);
+    named |= 1ULL << bit;
+  }
+  if (long other = find_slot(slots, std::string(name) + ".other_bits"); other >= 0)
+    parts.emplace_back(static_cast<size_t>(other), word & ~named & rt::mask_of(slots[static_cast<size_t>(other)].width));
+  return parts;
+}
+
+void SlotWriter::control_word(std::string_view name, uint64_t word, uint32_t line) {
+  for (const auto& [slot, value] : split_control_word(slots_, name, word)) given(static_cast<Id>(slot), value, line);
 }
 
 void SlotWriter::vmcb_word(unsigned offset, uint64_t word, uint32_t line) {

@@ -67,6 +67,11 @@ class SlotWriter {
 // G 15, unusable 16) of other layouts:
 // QEMU's SegmentCache.flags (the descriptor's high dword, bits 8..23).
 uint64_t ar_from_qemu_flags(uint64_t flags);
+
+// A raw VMX control word (`entry`, `primary`, ...) as the slots that hold it:
+// each named bit, and the other bits (`entry.other_bits`). Empty when `name`
+// is not a control word of the spec.
+std::vector<std::pair<size_t, uint64_t>> split_control_word(Slots slots, std::string_view name, uint64_t word);
 // The VMCB's 12-bit attrib (APM Vol.2 15.5.1: type, S, DPL, P in 7:0; AVL,
 // L, DB, G in 11:8).
 uint64_t ar_from_vmcb_attrib(uint64_t attrib);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "readers/json.hpp"
+#include "readers/slot_writer.hpp"
 
 namespace vcpuspec::readers {
 
@@ -164,10 +165,30 @@ class Reader {
     return true;
   }
 
+  // A whole VMX control word (`"entry": "0x11ff"`): split into its named
+  // controls and `entry.other_bits`, as the dump readers do.
+  bool assign_word(const std::string& key, const json::Value& v) {
+    uint64_t x = 0;
+    if ((v.kind != json::Value::Kind::String && v.kind != json::Value::Kind::Number) || !parse_u64(v.text, x))
+      return fail(v, "\"" + key + "\" is a control word: give its raw value as a number or a hex string \"0x...\"");
+    if (x >> 32) return fail(v, "\"" + key + "\": value " + v.text.substr(0, 40) + " does not fit in the 32-bit word");
+    for (const auto& [slot, value] : split_control_word(slots_, key, x)) {
+      if (in_.state.has(slot))
+        return fail(v, "\"" + key + "\" gives " + std::string(slots_[slot].name) + " a second time");
+      in_.state.set(slot, value);
+      in_.origin[slot] = Origin::Given;
+    }
+    return true;
+  }
+
   bool config(const json::Value& v, const std::string& section) {
     if (!object(v, section)) return false;
     for (const auto& [key, item] : v.members) {
       long id = find_slot(slots_, key);
+      if (id < 0 && section == "controls" && !split_control_word(slots_, key, 0).empty()) {
+        if (!assign_word(key, item)) return false;
+        continue;
+      }
       bool ok = id >= 0;
       if (ok) {
         rt::SlotKind k = slots_[static_cast<size_t>(id)].kind;

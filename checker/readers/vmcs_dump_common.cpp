@@ -167,6 +167,21 @@ bool control_line(const Line& l, SlotWriter& w, ControlWords& words) {
   if (auto v = word(sc, l, w, "EntryControls=", line)) words.entry = v, any = true;
   if (auto v = word(sc, l, w, "ExitControls=", line)) words.exit = v, any = true;
   if (line) words.line = line;
+  // The VM-execution fields dump_vmcs prints under their controls (KVM:
+  // "TPR Threshold = 0x00", "EPT pointer = 0x...", "Virtual processor ID =
+  // 0x0001"; Xen's vmcs_dump_vcpu the same names, several to a line).
+  struct Exec {
+    std::string_view key;
+    const char* slot;
+    bool width16;  // printed as %016llx; the others at their natural width
+  };
+  for (const Exec& e : {Exec{"TSC Multiplier", "vmx.tsc_multiplier", true}, Exec{"TPR Threshold", "vmx.tpr_threshold", false},
+                        Exec{"APIC-access addr", "vmx.apic_access_addr", true},
+                        Exec{"virt-APIC addr", "vmx.virtual_apic_addr", true},
+                        Exec{"PostedIntrVec", "vmx.posted_intr_nv", false}, Exec{"EPT pointer", "vmx.eptp", false},
+                        Exec{"Virtual processor ID", "vmx.vpid", false}, Exec{"VMfunc controls", "vmx.vmfunc_controls", true},
+                        Exec{"VE info address", "vmx.ve_info_addr", true}})
+    any |= e.width16 ? field(sc, l, w, e.key, e.slot, {16}) : field(sc, l, w, e.key, e.slot, {});
   std::string_view t = l.text;
   if (text::starts_with(t, "VMEntry:")) {
     field(sc, l, w, "intr_info=", "entry.intr_info", {8});
@@ -191,17 +206,14 @@ bool control_line(const Line& l, SlotWriter& w, ControlWords& words) {
 void apply_controls(const ControlWords& c, SlotWriter& w) {
   if (c.pin) w.control_word("pin", *c.pin, c.line);
   if (c.primary) w.control_word("primary", *c.primary, c.line);
+  // With CPUBased bit 31 (activate secondary controls) 0 the check engine
+  // reads every secondary control as 0 (`activates secondary`) and notes it.
+  const bool secondary_active = c.primary && (*c.primary & (1u << 31));
   if (c.secondary) {
-    if (!c.primary) {
+    if (!c.primary)
       w.note(c.line, "SecondaryExec shown but CPUBased is not: whether the secondary controls are active is unknown");
-    } else if (*c.primary & (1u << 31)) {
+    else
       w.control_word("secondary", *c.secondary, c.line);
-    } else {
-      w.control_word("secondary", 0, c.line);
-      if (*c.secondary)
-        w.note(c.line, "SecondaryExec=" + rt::format_value(*c.secondary, 32) +
-                           " is inactive: CPUBased bit 31 (activate secondary controls) is 0, so every secondary control is 0");
-    }
   }
   if (c.entry) w.control_word("entry", *c.entry, c.line);
   if (c.exit) w.control_word("exit", *c.exit, c.line);
@@ -212,7 +224,8 @@ void apply_controls(const ControlWords& c, SlotWriter& w) {
   };
   for (Cap cap : {Cap{"secondary.unrestricted_guest", "vmx.unrestricted_guest"}, Cap{"secondary.enable_ept", "vmx.ept"},
                   Cap{"primary.monitor_trap_flag", "vmx.mtf"}})
-    if (w.has(cap.control) && w.get(cap.control) && !w.has(cap.feature))
+    if (w.has(cap.control) && w.get(cap.control) && !w.has(cap.feature) &&
+        (secondary_active || std::string_view(cap.control).substr(0, 10) != "secondary."))
       w.inferred(cap.feature, 1, c.line, std::string(cap.control) + " = 1, which only a CPU with the capability allows");
 }
 

@@ -43,6 +43,9 @@ struct SlotInfo {
   // `loads F else e`: the guest's F where the bit is 0, when the state decides it.
   bool (*loads_else)(const State& s, uint64_t& value);
   const char* loads_else_text;  // ... e in DSL syntax, or ""
+  // `activates W`: where this bit is 0, VM entry reads every control of the
+  // word W ("secondary") as 0; "" for other slots.
+  const char* activates;
 };
 
 inline constexpr uint64_t mask_of(unsigned width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }

@@ -118,6 +118,7 @@ struct ControlDecl {
   std::optional<Int> bit;
   std::vector<QName> loads;  // `loads DR7, DEBUGCTL`: the guest fields the bit loads
   ExprPtr loads_else;        // `loads EFER else e`: the guest's value where the bit is 0
+  std::optional<QName> activates;  // `activates secondary`: the word that counts as 0 where the bit is 0
 };
 
 // `control entry : 32 "VM-entry controls" { load_efer 15 "..."; }`; its bits

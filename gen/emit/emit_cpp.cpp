@@ -553,7 +553,8 @@ class Emitter {
       c << cpp_string(w ? w->name : "") << ", " << (w ? w->offset : -1) << ", " << (w ? s.bit : -1) << ", ";
       c << (s.loads.empty() ? "nullptr" : "kLoads_" + std::to_string(id)) << ", " << s.loads.size() << ", "
         << (s.loads_else ? "loads_else_" + std::to_string(id) : "nullptr") << ", "
-        << cpp_string(s.loads_else ? pr(*s.loads_else) : "") << "},\n";
+        << cpp_string(s.loads_else ? pr(*s.loads_else) : "") << ", "
+        << cpp_string(s.activates >= 0 ? m_.control_words[static_cast<size_t>(s.activates)].name : "") << "},\n";
     }
     c << "};\n\n";
 

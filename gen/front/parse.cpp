@@ -793,7 +793,9 @@ class Builder {
       c.def = expr(b->def);
       c.loads_else = expr(b->otherwise);
       c.doc = doc(b->doc());
-      for (size_t i = 1; i < b->qname().size(); ++i) c.loads.push_back(qname(b->qname(i)));
+      if (b->gated) c.activates = qname(b->gated);
+      for (size_t i = 1; i < b->qname().size(); ++i)
+        if (b->qname(i) != b->gated) c.loads.push_back(qname(b->qname(i)));
       if (!c.name.parts.empty()) out.controls.push_back(std::move(c));
     }
     out.control_words.push_back(std::move(w));

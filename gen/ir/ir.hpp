@@ -66,6 +66,7 @@ struct Slot {
   // bit is 1; where it is 0 their fields are not the guest's values.
   std::vector<SlotId> loads;
   std::shared_ptr<const struct Expr> loads_else;  // `loads F else e`: F where the bit is 0
+  int activates = -1;  // `activates W`: the control word (index) VM entry reads as 0 where the bit is 0
   std::string doc;
   Loc loc;
   const BitField* field(const std::string& n) const;
@@ -224,6 +225,10 @@ struct ControlWord {
   std::string doc;
   Loc loc;
   std::vector<std::pair<SlotId, unsigned>> bits;  // (control, bit), by bit
+  // A named word's other bits (`entry.other_bits`): the raw word with its
+  // declared bits masked off, so that `entry` is the whole field a dump
+  // prints and the allowed-0/1 checks see every bit, not only the named ones.
+  std::optional<SlotId> other;
   uint64_t declared() const;  // the mask of its declared bits
 };
 

@@ -349,6 +349,8 @@ void Analyzer::warn_unused() {
     const ir::Slot& s = model_->slot(id);
     // A control that `loads` guest fields is used by every check of those fields.
     if (ir::is_flow_state(s.kind) || used_slots_.count(id) || !s.loads.empty()) continue;
+    // A word's implicit other bits are used once the word is.
+    if (s.kind == ir::SlotKind::Control && s.name.size() > 11 && s.name.ends_with(".other_bits")) continue;
     diags_.warning(s.loc, std::string(ir::slot_kind_name(s.kind)) + " '" + s.name +
                               "' is never used by a check, state, def, op or property");
   }

@@ -295,6 +295,17 @@ void Analyzer::declare_control(const ast::ControlDecl& c) {
   }
   s.doc = c.doc;
   s.loc = c.name.loc;
+  // `activates secondary`: another named word of controls, that VM entry
+  // reads as all 0 where this bit is 0.
+  if (c.activates) {
+    auto it = word_index_.find(c.activates->str());
+    if (it == word_index_.end() || model_->control_words[it->second].name.empty())
+      diags_.error(c.activates->loc, "'" + c.activates->str() + "' is not a named control word: `activates` names the word (e.g. secondary) that counts as 0 where this bit is 0");
+    else if (s.word < 0 || c.word == c.activates->str())
+      diags_.error(c.activates->loc, "`activates` is for a bit of another control word; '" + name + "' cannot gate its own word");
+    else
+      s.activates = static_cast<int>(it->second);
+  }
   // `loads DR7, DEBUGCTL`: the guest fields the entry loads only under this bit.
   for (const ast::QName& q : c.loads)
     if (auto slots = state_register(q, "loads")) s.loads.insert(s.loads.end(), slots->begin(), slots->end());
@@ -361,6 +372,21 @@ void Analyzer::declare_all() {
   for (ir::ControlWord& w : model_->control_words) std::sort(w.bits.begin(), w.bits.end(), [](auto& a, auto& b) {
     return a.second < b.second;
   });
+  // A named word (VMCS) also holds the bits the spec does not name, after
+  // its named bits; a VMCB word is only its named bits (its other bits are
+  // other fields).
+  for (ir::ControlWord& w : model_->control_words) {
+    if (w.name.empty() || !claim_name(w.name + ".other_bits", w.loc, "control")) continue;
+    ir::Slot s;
+    s.name = w.name + ".other_bits";
+    s.kind = ir::SlotKind::Control;
+    s.width = w.width;
+    s.doc = "the bits of the " + w.name + " word the spec does not name (the raw field with its named bits masked off)";
+    s.loc = w.loc;
+    w.other = static_cast<ir::SlotId>(model_->slots.size());
+    model_->slot_by_name[s.name] = *w.other;
+    model_->slots.push_back(std::move(s));
+  }
   for (const ast::SpecFile& f : files_) {
     for (const ast::DefDecl& d : f.defs) {
       if (!claim_name(d.name, d.loc, "def")) continue;

@@ -232,6 +232,12 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
         if (bit) b = ir::make_op(ir::Op::Shl, w->width, {b, ir::make_const(bit, w->width)});
         acc = acc ? ir::make_op(ir::Op::BOr, w->width, {acc, b}) : b;
       }
+      // The bits the spec does not name come from `W.other_bits`.
+      if (w->other) {
+        ir::ExprPtr rest = ir::make_op(ir::Op::BAnd, w->width,
+                                       {ir::make_var(*w->other, w->width), ir::make_const(~w->declared() & ir::mask_of(w->width), w->width)});
+        acc = acc ? ir::make_op(ir::Op::BOr, w->width, {acc, rest}) : rest;
+      }
       if (!acc) acc = ir::make_const(0, w->width);
       auto d = std::make_unique<ir::Def>();
       d->name = full;
@@ -244,6 +250,7 @@ ir::ExprPtr Analyzer::type_name(const ast::Expr& e, const Scope& scope) {
       model_->defs.push_back(std::move(d));
     }
     for (const auto& [slot, bit] : w->bits) used_slots_.insert(slot);
+    if (w->other) used_slots_.insert(*w->other);
     auto call = std::make_shared<ir::Expr>();
     call->op = ir::Op::Call;
     call->width = def->width;

@@ -367,7 +367,7 @@ TEST_CASE("cli: fields the entry does not load are not judged as the guest's", "
   auto r = run_cli({"check", loaded});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("FAIL    ARCH.DR7.HI"));
-  vmx["controls"]["entry.load_debug_controls"] = "0x0";
+  vmx["controls"]["entry"] = "0xd1fb";  // load debug controls (bit 2) cleared
   std::string unloaded = write(vmx, "vcpuspec_dr7_not_loaded.json");
   auto u = run_cli({"check", unloaded});
   CHECK(u.exit_code == 0);
@@ -397,7 +397,7 @@ TEST_CASE("cli: fields the entry does not load are not judged as the guest's", "
   // load IA32_EFER 0: the guest keeps the VMM's EFER (l1.EFER) with LMA, and
   // LME under paging, from IA-32e mode guest (`loads EFER else ...`).
   auto lm = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_linux64.json"));
-  lm["controls"]["entry.load_efer"] = "0x0";
+  lm["controls"]["entry"] = "0x53ff";  // load IA32_EFER (bit 15) cleared
   lm["state"]["EFER"] = "0x901";  // LMA clear: the VMCS field, not loaded
   std::string efer = write(lm, "vcpuspec_efer_not_loaded.json");
   auto e = run_cli({"check", efer});
@@ -408,7 +408,7 @@ TEST_CASE("cli: fields the entry does not load are not judged as the guest's", "
   auto pae = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_protected32.json"));
   pae["state"]["CR4"] = "0x26b0";
   pae["state"]["PDPTE0"] = "0x1a3d003";
-  pae["controls"]["secondary.enable_ept"] = "0x0";
+  pae["controls"]["secondary"] = "0x101028";  // enable EPT (bit 1) cleared
   std::string pdpte = write(pae, "vcpuspec_pdpte_no_ept.json");
   auto p = run_cli({"check", pdpte});
   CHECK(p.exit_code == 4);

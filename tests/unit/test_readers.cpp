@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "engine/not_loaded.hpp"
 #include "readers/detect.hpp"
 #include "readers/slot_writer.hpp"
 #include "support/helpers.hpp"
@@ -185,8 +186,17 @@ TEST_CASE("readers: dump_vmcs control words split by the spec's bit numbers", "[
   auto off = read(
       "*** Guest State ***\nCR3 = 0x0000000000000000\n*** Control State ***\nPinBased=00000000 CPUBased=35a06dfa "
       "SecondaryExec=00000082\n")[0];
+  CHECK(val(off, "secondary.unrestricted_guest") == 1);  // as printed: the reader does not judge
+  CHECK_FALSE(has(off, "vmx.unrestricted_guest"));       // an inactive control proves no capability
+  engine::drop_not_loaded(test::slots(), off);           // `activates secondary`: VM entry reads them as 0
   CHECK(val(off, "secondary.unrestricted_guest") == 0);
-  CHECK_FALSE(has(off, "vmx.unrestricted_guest"));
+  CHECK(val(off, "secondary.other_bits") == 0);
+  CHECK(org(off, "secondary.unrestricted_guest") == Origin::Inferred);
+  bool noted = false;
+  for (const auto& n : off.notes)
+    noted |= n.text == "primary.activate_secondary=0, so VM entry reads every secondary control as 0 (ignored: "
+                       "secondary.enable_ept=1, secondary.unrestricted_guest=1)";
+  CHECK(noted);
 }
 
 TEST_CASE("readers: every 1-bit VMX control is a bit of its word, every VMCB control a bit at an offset", "[readers]") {
@@ -207,7 +217,7 @@ TEST_CASE("readers: every 1-bit VMX control is a bit of its word, every VMCB con
       ++vmcb;
     }
   }
-  CHECK(vmx == 23);
+  CHECK(vmx == 44);
   CHECK(vmcb == 3);
 }
 
