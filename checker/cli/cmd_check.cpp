@@ -452,7 +452,7 @@ std::function<int()> add_check(CLI::App& app) {
   app.add_option("--timeout", a->timeout_s, "Z3 time limit per query, seconds (for --expect)");
   app.add_flag("--json", a->json, "machine output (vcpuspec.check/1)");
   app.add_flag("--sarif", a->sarif, "SARIF 2.1.0 output, for code-scanning tools")->excludes("--json");
-  app.add_flag("-v,--verbose", a->verbose, "also list passing checks and matching fields");
+  app.add_flag("-v,--verbose", a->verbose, "also list passing checks, every undecided check on its own and matching fields");
   app.add_flag("--entry-only", a->entry_only,
                "ask only whether the VM entry or VMRUN would fail: architecture findings are listed but do not set "
                "the exit code (an input with no VM entry exits 4)")

@@ -66,9 +66,30 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
       if (r.verdict == rt::Verdict::Fail) order.push_back(&r);
     for (const engine::CheckResult& r : ci.run.results)
       if (r.verdict != rt::Verdict::Fail) order.push_back(&r);
+    // An undecided check that reads state or controls of which the input shows
+    // none says nothing about this input: one line lists them all (each one
+    // with --verbose), so that the undecided checks the input nearly decides
+    // stand out.
+    auto blind = [&](const rt::CheckInfo& c) {
+      bool reads_input = false;
+      for (uint16_t k = 0; k < c.num_reads; ++k) {
+        const rt::SlotInfo& s = slots[c.reads[k]];
+        if (s.kind == rt::SlotKind::Param || s.kind == rt::SlotKind::Feature) continue;
+        if (in.state.has(c.reads[k])) return false;
+        reads_input = true;
+      }
+      return reads_input;
+    };
+    std::string blind_ids;
+    size_t blind_count = 0;
     for (const engine::CheckResult* rp : order) {
       const engine::CheckResult& r = *rp;
       const rt::CheckInfo& c = *r.info;
+      if (r.verdict == rt::Verdict::Unknown && !o.verbose && blind(c)) {
+        blind_ids += (blind_ids.empty() ? "" : ", ") + std::string(c.id);
+        ++blind_count;
+        continue;
+      }
       switch (r.verdict) {
         case rt::Verdict::Fail:
           out += "FAIL    " + std::string(c.id) + ": " + c.text + "\n";
@@ -93,6 +114,10 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
           break;
       }
     }
+    if (blind_count)
+      out += "UNKNOWN " + std::to_string(blind_count) + " more: the input shows none of the state or control fields " +
+             (blind_count == 1 ? "it reads" : "they read") + " (--verbose lists each, `vcpuspec explain ID` its fields): " +
+             blind_ids + "\n";
     const engine::CheckRun& r = ci.run;
     out += "checks: " + std::to_string(r.fail) + " fail, " + std::to_string(r.unknown) + " unknown, " +
            std::to_string(r.pass) + " pass, " + std::to_string(r.not_applicable) + " not applicable (" +
