@@ -135,8 +135,10 @@ bool parse_set(const std::string& kv, std::vector<std::pair<size_t, uint64_t>>& 
   long id = readers::find_slot(slots(), key);
   if (id < 0 && !readers::split_control_word(slots(), key, 0).empty()) {
     uint64_t w = 0;
-    if (!readers::parse_u64(val, w) || (w >> 32)) {
-      error = "--set " + kv + ": '" + val + "' is not a 32-bit control word";
+    parts = readers::split_control_word(slots(), key, 0);
+    const unsigned width = generated::kSlots[parts.back().first].width;  // the word's other bits: its width
+    if (!readers::parse_u64(val, w) || (width < 64 && (w >> width))) {
+      error = "--set " + kv + ": '" + val + "' is not a " + std::to_string(width) + "-bit control word";
       return false;
     }
     parts = readers::split_control_word(slots(), key, w);

@@ -23,8 +23,11 @@ void zero_inactive_word(readers::Slots slots, readers::StateInput& in, const rt:
     in.state.set(s, 0);
     in.origin[s] = readers::Origin::Inferred;
   }
-  in.notes.push_back({0, std::string(control.name) + "=0, so VM entry reads every " + word + " control as 0" +
-                             (ignored.empty() ? "" : " (ignored: " + ignored + ")")});
+  // Only values the input gave and the entry ignores are worth a note; the
+  // zeros set in place of absent controls show in the `inferred:` line.
+  if (!ignored.empty())
+    in.notes.push_back({0, std::string(control.name) + "=0, so VM entry reads every " + word + " control as 0 (ignored: " +
+                               ignored + ")"});
 }
 
 }  // namespace

@@ -171,8 +171,12 @@ class Reader {
     uint64_t x = 0;
     if ((v.kind != json::Value::Kind::String && v.kind != json::Value::Kind::Number) || !parse_u64(v.text, x))
       return fail(v, "\"" + key + "\" is a control word: give its raw value as a number or a hex string \"0x...\"");
-    if (x >> 32) return fail(v, "\"" + key + "\": value " + v.text.substr(0, 40) + " does not fit in the 32-bit word");
-    for (const auto& [slot, value] : split_control_word(slots_, key, x)) {
+    const auto parts = split_control_word(slots_, key, x);
+    const unsigned width = slots_[parts.back().first].width;  // the word's other bits: its width
+    if (width < 64 && (x >> width))
+      return fail(v, "\"" + key + "\": value " + v.text.substr(0, 40) + " does not fit in the " + std::to_string(width) +
+                         "-bit word");
+    for (const auto& [slot, value] : parts) {
       if (in_.state.has(slot))
         return fail(v, "\"" + key + "\" gives " + std::string(slots_[slot].name) + " a second time");
       in_.state.set(slot, value);

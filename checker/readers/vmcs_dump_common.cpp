@@ -24,10 +24,11 @@ bool field(const Scanner& sc, const Line& l, SlotWriter& w, std::string_view key
   return true;
 }
 
-std::optional<uint64_t> word(const Scanner& sc, const Line& l, SlotWriter& w, std::string_view key, uint32_t& line) {
+std::optional<uint64_t> word(const Scanner& sc, const Line& l, SlotWriter& w, std::string_view key, uint32_t& line,
+                             unsigned digits = 8) {
   size_t at = sc.find_key(key);
   if (at == std::string::npos) return std::nullopt;
-  Number n = sc.hex(at + key.size(), {8});
+  Number n = sc.hex(at + key.size(), {digits});
   if (!n.ok) {
     w.note(l.no, std::string(key.substr(0, key.size() - 1)) + " unreadable (" + n.why + "): its controls stay missing");
     return std::nullopt;
@@ -164,6 +165,7 @@ bool control_line(const Line& l, SlotWriter& w, ControlWords& words) {
   if (auto v = word(sc, l, w, "PinBased=", line)) words.pin = v, any = true;
   if (auto v = word(sc, l, w, "CPUBased=", line)) words.primary = v, any = true;
   if (auto v = word(sc, l, w, "SecondaryExec=", line)) words.secondary = v, any = true;
+  if (auto v = word(sc, l, w, "TertiaryExec=", line, 16)) words.tertiary = v, any = true;
   if (auto v = word(sc, l, w, "EntryControls=", line)) words.entry = v, any = true;
   if (auto v = word(sc, l, w, "ExitControls=", line)) words.exit = v, any = true;
   if (line) words.line = line;
@@ -215,6 +217,7 @@ void apply_controls(const ControlWords& c, SlotWriter& w) {
     else
       w.control_word("secondary", *c.secondary, c.line);
   }
+  if (c.tertiary) w.control_word("tertiary", *c.tertiary, c.line);
   if (c.entry) w.control_word("entry", *c.entry, c.line);
   if (c.exit) w.control_word("exit", *c.exit, c.line);
   // A control set to 1 proves the capability that allows it.

@@ -20,7 +20,7 @@ std::optional<Section> section_header(std::string_view line);
 // The raw control words as printed; split at the end of a dump, when the
 // primary word says whether the secondary one is active.
 struct ControlWords {
-  std::optional<uint64_t> pin, primary, secondary, entry, exit;
+  std::optional<uint64_t> pin, primary, secondary, tertiary, entry, exit;
   uint32_t line = 0;
 };
 
