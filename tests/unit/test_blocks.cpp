@@ -245,3 +245,30 @@ check T.B "b" cite "c" scope vmx assert np_enable -> entry.load_debug;
   CHECK_THAT(errors("check T.A \"a\" cite \"c\" scope vmx assert declared(CR0) == 0;\n"),
              Catch::Contains("declared takes one control word"));
 }
+
+TEST_CASE("blocks: a named word has its other bits, and `activates` names the word a bit gates", "[front][blocks]") {
+  auto s = load(std::string(kBase) + R"(
+control primary : 32 "primary" { activate_secondary 31 "activate secondary controls" activates secondary; }
+control secondary : 32 "secondary" { ept 1 "enable EPT"; }
+check T.A "a" cite "c" scope vmx assert primary == 0x80000000 && secondary.ept;
+)");
+  INFO(render_all(s->sources, s->diags));
+  REQUIRE(s->model);
+  const ir::Model& m = *s->model;
+  // `primary` is its named bit and primary.other_bits: the whole field.
+  REQUIRE(m.find_slot("primary.other_bits"));
+  CHECK(m.slot(*m.find_slot("primary.other_bits")).width == 32);
+  CHECK(m.slot(*m.find_slot("primary.activate_secondary")).activates == 1);  // the index of `secondary`
+  std::vector<uint64_t> v(m.slots.size(), 0);
+  v[*m.find_slot("primary.activate_secondary")] = 1;
+  v[*m.find_slot("secondary.ept")] = 1;
+  v[*m.find_slot("primary.other_bits")] = 0x80000000;  // the named bit's place in the other bits is ignored
+  CHECK(ir::evaluate(*check(m, "T.A").assertion, v, nullptr) == 1);
+  v[*m.find_slot("primary.other_bits")] = 0x4;
+  CHECK(ir::evaluate(*check(m, "T.A").assertion, v, nullptr) == 0);
+
+  CHECK_THAT(errors("control w : 8 { a 1 \"a\" activates CR0; }\ncheck T.A \"a\" cite \"c\" scope vmx assert w.a;\n"),
+             Catch::Contains("'CR0' is not a named control word: `activates` names the word"));
+  CHECK_THAT(errors("control w : 8 { a 1 \"a\" activates w; }\ncheck T.A \"a\" cite \"c\" scope vmx assert w.a;\n"),
+             Catch::Contains("'w.a' cannot gate its own word"));
+}
