@@ -117,7 +117,10 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
     if (out_open) fds[n++] = {out_pipe[0], POLLIN, 0};
     if (err_open) fds[n++] = {err_pipe[0], POLLIN, 0};
     if (in_pipe[1] >= 0) fds[n++] = {in_pipe[1], POLLOUT, 0};
-    if (poll(fds, static_cast<nfds_t>(n), 60000) <= 0) break;
+    // A command may print nothing for minutes (lint under ASan runs ~500 Z3
+    // queries first): ctest's own timeout (tests/CMakeLists.txt) bounds a
+    // test, this only stops a child that hangs silent for 10 minutes.
+    if (poll(fds, static_cast<nfds_t>(n), 600000) <= 0) break;
     for (int i = 0; i < n; ++i) {
       if (fds[i].fd == in_pipe[1] && (fds[i].revents & (POLLOUT | POLLERR | POLLHUP))) {
         ssize_t w = write(in_pipe[1], stdin_text.data() + written, stdin_text.size() - written);
