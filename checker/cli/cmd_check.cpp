@@ -133,10 +133,8 @@ bool parse_set(const std::string& kv, std::vector<std::pair<size_t, uint64_t>>& 
   }
   std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
   long id = readers::find_slot(slots(), key);
-  if (id < 0 && !readers::split_control_word(slots(), key, 0).empty()) {
+  if (unsigned width = id < 0 ? readers::control_word_width(slots(), key) : 0) {
     uint64_t w = 0;
-    parts = readers::split_control_word(slots(), key, 0);
-    const unsigned width = generated::kSlots[parts.back().first].width;  // the word's other bits: its width
     if (!readers::parse_u64(val, w) || (width < 64 && (w >> width))) {
       error = "--set " + kv + ": '" + val + "' is not a " + std::to_string(width) + "-bit control word";
       return false;

@@ -91,6 +91,11 @@ std::vector<std::pair<size_t, uint64_t>> split_control_word(Slots slots, std::st
   return parts;
 }
 
+unsigned control_word_width(Slots slots, std::string_view name) {
+  long other = find_slot(slots, std::string(name) + ".other_bits");
+  return other < 0 ? 0 : slots[static_cast<size_t>(other)].width;
+}
+
 void SlotWriter::control_word(std::string_view name, uint64_t word, uint32_t line) {
   for (const auto& [slot, value] : split_control_word(slots_, name, word)) given(static_cast<Id>(slot), value, line);
 }

@@ -72,6 +72,9 @@ uint64_t ar_from_qemu_flags(uint64_t flags);
 // each named bit, and the other bits (`entry.other_bits`). Empty when `name`
 // is not a control word of the spec.
 std::vector<std::pair<size_t, uint64_t>> split_control_word(Slots slots, std::string_view name, uint64_t word);
+// The width of the VMX control word `name` (its `name.other_bits`), or 0 when
+// `name` is not one: what a whole word given as input must fit in.
+unsigned control_word_width(Slots slots, std::string_view name);
 // The VMCB's 12-bit attrib (APM Vol.2 15.5.1: type, S, DPL, P in 7:0; AVL,
 // L, DB, G in 11:8).
 uint64_t ar_from_vmcb_attrib(uint64_t attrib);

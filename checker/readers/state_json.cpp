@@ -167,16 +167,14 @@ class Reader {
 
   // A whole VMX control word (`"entry": "0x11ff"`): split into its named
   // controls and `entry.other_bits`, as the dump readers do.
-  bool assign_word(const std::string& key, const json::Value& v) {
+  bool assign_word(const std::string& key, unsigned width, const json::Value& v) {
     uint64_t x = 0;
     if ((v.kind != json::Value::Kind::String && v.kind != json::Value::Kind::Number) || !parse_u64(v.text, x))
       return fail(v, "\"" + key + "\" is a control word: give its raw value as a number or a hex string \"0x...\"");
-    const auto parts = split_control_word(slots_, key, x);
-    const unsigned width = slots_[parts.back().first].width;  // the word's other bits: its width
     if (width < 64 && (x >> width))
       return fail(v, "\"" + key + "\": value " + v.text.substr(0, 40) + " does not fit in the " + std::to_string(width) +
                          "-bit word");
-    for (const auto& [slot, value] : parts) {
+    for (const auto& [slot, value] : split_control_word(slots_, key, x)) {
       if (in_.state.has(slot))
         return fail(v, "\"" + key + "\" gives " + std::string(slots_[slot].name) + " a second time");
       in_.state.set(slot, value);
@@ -189,8 +187,8 @@ class Reader {
     if (!object(v, section)) return false;
     for (const auto& [key, item] : v.members) {
       long id = find_slot(slots_, key);
-      if (id < 0 && section == "controls" && !split_control_word(slots_, key, 0).empty()) {
-        if (!assign_word(key, item)) return false;
+      if (unsigned width = id < 0 && section == "controls" ? control_word_width(slots_, key) : 0) {
+        if (!assign_word(key, width, item)) return false;
         continue;
       }
       bool ok = id >= 0;
