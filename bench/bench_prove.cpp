@@ -52,7 +52,7 @@ const Synthetic& synthetic(int steps, bool holds) {
   auto it = cache.find({steps, holds});
   if (it != cache.end()) return it->second;
   std::vector<SourceFile> files = builtin::spec_files();
-  files.push_back(SourceFile{"bench/synthetic.vspec", synthetic_flow(steps, holds)});
+  files.push_back(SourceFile{"synthetic/bench.vspec", synthetic_flow(steps, holds)});
   Synthetic s{front::load_spec_sources(files), "bench.len" + std::to_string(steps), "BENCH.LEN" + std::to_string(steps)};
   if (!s.spec->model) throw std::runtime_error("the synthetic flow spec does not load");
   return cache.emplace(std::make_pair(steps, holds), std::move(s)).first->second;

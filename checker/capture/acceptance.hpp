@@ -1,8 +1,8 @@
 // The acceptance oracle: for the architectural checks KVM enforces when user
 // space writes state (KVM_SET_SREGS, _REGS, _MSRS, _XCRS, _DEBUGREGS;
-// entry_checks.md §3, KVM column), a passing state and a one-field change
-// that fails the check are fed to fresh vCPUs, and KVM's accept/reject is
-// compared with the generated checker's verdict on the same states.
+// the checks of spec/arch/invariants.vspec that cite a KVM function), a passing
+// state and a one-field change that fails the check are fed to fresh vCPUs, and
+// KVM's accept/reject is compared with the generated checker's verdict.
 #pragma once
 #include <optional>
 #include <span>

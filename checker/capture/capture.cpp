@@ -67,7 +67,7 @@ std::optional<ProgramCapture> capture_program(const GuestProgram& program, bool 
   out.after = std::move(*after);
   if (!with_init) return out;
 
-  // INIT through the local APIC (kvm_live.md): software-enable it, send an
+  // INIT through the local APIC (docs/oracles.md): software-enable it, send an
   // INIT message, and let KVM_GET_MP_STATE accept it (kvm_apic_accept_events
   // -> kvm_vcpu_reset(vcpu, true)) without running guest code after it.
   if (!enable_local_apic(*bsp, err) || !vm->signal_init(0, err)) return std::nullopt;

@@ -1,6 +1,6 @@
-// The spec covers the whole catalogue: each of the 172 rows of
-// entry_checks.md (tests/data/catalogue_rows.tsv) is a check, a noncheck or
-// a write rule of the spec, named by its row id or cited by it.
+// The spec covers the whole catalogue: each of the 172 rows of the entry-check
+// catalogue (tests/data/catalogue_rows.tsv) is a check, a noncheck or a write
+// rule of the spec, named by its row id or cited by it.
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -28,7 +28,7 @@ std::string spec_without_comments() {
 
 }  // namespace
 
-TEST_CASE("catalogue: every row of entry_checks.md is in the spec", "[catalogue]") {
+TEST_CASE("catalogue: every row of the entry-check catalogue is in the spec", "[catalogue]") {
   std::string spec = spec_without_comments();
   const ir::Model& m = *test::builtin_spec().model;
   std::istringstream rows(test::read_text(test::source_dir() + "/tests/data/catalogue_rows.tsv"));

@@ -1,5 +1,6 @@
-// The architectural spec against its sources: kvm_flows.md §4 (RESET and
-// INIT values) and the INIT measured on real KVM (kvm_live.md).
+// The architectural spec against its sources: the RESET and INIT values of
+// SDM Vol.3 Table 9-1 and APM Vol.2 Table 14-1 as KVM gives them, and the INIT
+// measured on real KVM (docs/oracles.md, the earlier AMD EPYC measurement).
 #include <catch2/catch.hpp>
 
 #include "checker.gen.hpp"
@@ -32,7 +33,7 @@ std::vector<rt::ExpectedSlot> expected(const char* name, const rt::State& cfg, c
 
 }  // namespace
 
-TEST_CASE("spec: RESET values of kvm_flows.md §4", "[spec]") {
+TEST_CASE("spec: RESET values of SDM Table 9-1 as KVM gives them", "[spec]") {
   readers::StateInput cfg = test::full_input();
   cfg.state.set(slot("cpu.signature"), 0x600);
   cfg.state.set(slot("vcpu.bsp"), 1);
@@ -61,8 +62,8 @@ TEST_CASE("spec: RESET values of kvm_flows.md §4", "[spec]") {
   CHECK(e[slot("MTRR_DEF_TYPE")].care == ~0xFFULL);
 }
 
-TEST_CASE("spec: INIT reproduces the INIT measured on KVM (kvm_live.md)", "[spec]") {
-  // The 'before' state of kvm_live.md step 3.
+TEST_CASE("spec: INIT reproduces the INIT measured on KVM (docs/oracles.md)", "[spec]") {
+  // The 'before' state of the AMD EPYC measurement in docs/oracles.md.
   auto r = readers::read_state_json(R"({"cpu": {"maxphyaddr": 48}, "config": {"vcpu.bsp": true},
     "state": {"CR0": "0x40000011", "CR2": "0x1234", "CR3": "0x5000", "CR4": "0x20", "EFER": "0x0",
               "APIC_BASE": "0xfee00900", "XCR0": "0x7", "PAT": "0x0007040600070406",
