@@ -42,6 +42,10 @@ run prove --flow 'kvm_5_15.*vmx*'
 echo
 echo "\$ vcpuspec prove --flow 'kvm_5_15*svm*' | grep -E '^flow|FAILED'"
 ./build/vcpuspec prove --flow 'kvm_5_15*svm*' | grep -E '^flow|FAILED' || true
+# The current long-term kernel: every property proved.
+run prove --flow 'kvm_6_12.*'
+# The newest release read: its SVM INIT keeps the VMCB's CET state.
+expect 1 prove --flow kvm_7_1_3.vcpu_reset_svm --property END.INIT.SVM
 run prove --report md -o build/hazards.md
 echo "(the hazards table: build/hazards.md, the same as docs/hazards.md)"
 run render counterexample --flow kvm_5_10.vcpu_reset_vmx --property H3.LMA_FROM_OLD_CR0 -o build/h3.svg

@@ -284,8 +284,8 @@ TEST_CASE("cli: explain shows a property's predicate, condition and fix, and a f
   CHECK_THAT(w.out, Catch::Contains("when:      path == 0 && start.CR0.PG"));
   auto f = run_cli({"explain", "kvm_5_10.vcpu_reset_vmx"});
   CHECK(f.exit_code == 0);
-  CHECK_THAT(f.out, Catch::Contains("20. CR0 := 0x60000010"));
-  CHECK_THAT(f.out, Catch::Contains("21. vmx_5_10.set_cr0(0x60000010)"));
+  CHECK_THAT(f.out, Catch::Contains("21. CR0 := 0x60000010"));
+  CHECK_THAT(f.out, Catch::Contains("22. vmx_5_10.set_cr0(0x60000010)"));
   auto l = run_cli({"explain", "--list", "--scope", "common"});
   CHECK_THAT(l.out, Catch::Contains("H3.LMA_FROM_OLD_CR0  [property, common]"));
 }

@@ -40,6 +40,9 @@ const std::set<std::pair<std::string, std::string>> kExpectedCounterexamples = {
     {"kvm_5_15.svm_shutdown", "H7.CR4_AFTER_CR0.SVM"},
     {"kvm_5_15.vcpu_reset_svm", "H10.LEAVE_NESTED"},  // hflags = 0 drops guest mode unannounced
     {"kvm_5_15_55.vcpu_reset_svm", "H10.LEAVE_NESTED"},
+    // v7.1.3: SVM keeps S_CET, SSP and the interrupt SSP table in the VMCB, and
+    // INIT does not zero them (VMX does, in vmx_vcpu_reset).
+    {"kvm_7_1_3.vcpu_reset_svm", "END.INIT.SVM"},
 };
 
 }  // namespace
@@ -66,9 +69,11 @@ TEST_CASE("hazards: every hazard of the code read has a counterexample and every
       CHECK(ob["cite"].get<std::string>().size() > 0);
     }
     if (ob["kernel"] == "5.15" && outcome == "proved") ++proved_515;
+    // The current long-term kernel has every fix the properties name.
+    if (ob["kernel"] == "6.12") CHECK(outcome == "proved");
   }
   CHECK(found == kExpectedCounterexamples);
-  CHECK(kernels == std::set<std::string>{"5.10.7", "5.15", "5.15.55"});
+  CHECK(kernels == std::set<std::string>{"5.10.7", "5.15", "5.15.55", "6.12", "7.1.3"});
   CHECK(proved_515 >= 42);
   // The ten hazard predicates H1..H10, each present.
   for (int h = 1; h <= 10; ++h) {
@@ -90,7 +95,7 @@ TEST_CASE("hazards: a counterexample is a minimal, readable step table", "[hazar
   CHECK_THAT(n.out, Catch::Contains("inputs: init=0, path=3, kvm.unrestricted_guest=0, start.kvm.guest_mode=1, "
                                     "start.vmcs12.ctl.CR3_LOAD_EXITING=1\n"));
   CHECK_THAT(r.out, Catch::Contains("CR0 := 0x60000010"));
-  CHECK_THAT(r.out, Catch::Contains("> 21. vmx_5_10.set_cr0(0x60000010)"));
+  CHECK_THAT(r.out, Catch::Contains("> 22. vmx_5_10.set_cr0(0x60000010)"));
   CHECK_THAT(r.out, Catch::Contains("events: cr0_committed  <-- broken here"));
   CHECK_THAT(r.out, Catch::Contains("fixed by: 4f0dcb544038 (22/46)"));
   auto again = run_cli({"prove", "--flow", "kvm_5_10.vcpu_reset_vmx", "--property", "H3.LMA_FROM_OLD_CR0"});
