@@ -23,7 +23,7 @@ std::optional<Captured> finish(Vcpu& vcpu, const Vm& vm, const HostInfo& host, s
   c.cpu = cpu_model(vm.supported_cpuid());
   c.description.flavor = flavor_for_backend(host.backend);
   c.description.bsp = bsp;
-  c.description.with_signature = with_signature;
+  c.description.signature = with_signature ? c.cpu.signature : 0x600u;
   c.description.with_tsc = o.with_tsc;
   c.description.source = host_text(host, c.cpu) + ": " + what + "; " + read_text(c.state);
   c.json = state_json(c.state, c.cpu, c.description, slots);
@@ -44,9 +44,9 @@ std::optional<Captured> capture_reset(unsigned vcpu_id, const CaptureOptions& o,
   std::string what = "fresh vCPU " + std::to_string(vcpu_id) + (vcpu_id == 0 ? " (the BSP)" : " (an AP)") +
                      " right after KVM_CREATE_VCPU";
   // KVM computed RDX at KVM_CREATE_VCPU, before the vCPU had any CPUID: the
-  // 0x600 fallback (kvm_vcpu_reset), which is the spec's cpu.signature
-  // default. So cpu.signature is not written.
-  what += "; RDX was set before the vCPU had CPUID (KVM's 0x600 fallback), so cpu.signature is left to the spec";
+  // 0x600 fallback (kvm_vcpu_reset). That, not the host's signature, is the
+  // signature this RESET state carries.
+  what += "; RDX was set before the vCPU had CPUID, so cpu.signature is KVM's 0x600 fallback";
   return finish(*v, *vm, host, what, vcpu_id == 0, false, o, slots, err);
 }
 

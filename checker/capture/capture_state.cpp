@@ -270,7 +270,7 @@ std::string state_json(const KvmVcpuState& s, const CpuModel& cpu, const Capture
   ordered_json c = ordered_json::object();
   if (!cpu.vendor.empty()) c["vendor"] = cpu.vendor;
   if (cpu.maxphyaddr && is_slot("cpu.maxphyaddr", rt::SlotKind::Param)) c["maxphyaddr"] = *cpu.maxphyaddr;
-  if (d.with_signature && is_slot("cpu.signature", rt::SlotKind::Param)) c["signature"] = hex(cpu.signature);
+  if (d.signature && is_slot("cpu.signature", rt::SlotKind::Param)) c["signature"] = hex(*d.signature);
   if (cpu.xcr0_supported && is_slot("cpu.xcr0_supported", rt::SlotKind::Param))
     c["xcr0_supported"] = hex(*cpu.xcr0_supported);
   // The features list is complete by definition: use it only when every

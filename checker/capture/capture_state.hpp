@@ -54,7 +54,9 @@ struct CaptureDescription {
   std::string flavor;
   std::string source;
   std::optional<bool> bsp;        // vcpu.bsp, when the capture knows it
-  bool with_signature = false;    // cpu.signature: the vCPU had its CPUID when RDX was set
+  // cpu.signature: the CPUID.01H:EAX KVM computed RDX from (its 0x600
+  // fallback when the vCPU had no CPUID yet); unset: not written.
+  std::optional<uint32_t> signature;
   bool with_tsc = false;          // TSC counts from RESET on, so it is written only when asked
 };
 

@@ -106,8 +106,8 @@ std::optional<readers::ReadError> read_streamed(const std::string& path, const s
 
 // --set KEY=VALUE: configuration only (cpu.*, vcpu.*, feature and control names).
 // A default that only checks of another flavor read (vmx.cr0_fixed0 for an
-// arch dump) is noise in the report: drop it. Defaults no check reads (the
-// RESET state's cpu.signature) stay.
+// arch dump) is noise in the report: drop it. Defaults no check reads (one
+// only a RESET or INIT state reads) stay.
 void drop_foreign_defaults(readers::StateInput& in) {
   std::vector<uint8_t> here(generated::kNumSlots, 0), elsewhere(generated::kNumSlots, 0);
   for (size_t i = 0; i < generated::kNumChecks; ++i) {

@@ -162,7 +162,8 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
              (ci.expect_used_solver ? "; decided with Z3" : "") + ")\n";
       if (!e.reason.empty()) out += "   " + e.reason + "\n";
       for (const smt::FieldValue& v : e.inferred)
-        out += "   inferred " + v.field + " = " + rt::format_value(v.value, v.width) + "\n";
+        out += "   inferred " + v.field + " = " + rt::format_value(v.value, v.width) +
+               " (not in the input: the one value for which the state is " + e.state + ")\n";
       if (!not_shown.empty()) out += "   not compared (not in the input): " + not_shown + "\n";
       if (!unspecified.empty()) out += "   not compared (unspecified by " + e.state + "): " + unspecified + "\n";
       if (!undecided.empty()) out += "   not compared (depends on inputs not given): " + undecided + "\n";

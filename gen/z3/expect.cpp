@@ -143,7 +143,7 @@ ExpectReport compare_expected(const ir::Model& model, const ir::StateDef& def, c
       uint64_t v = Encoder::value_of(m.eval(enc.config_var(x), true));
       z3::solver sv = make_solver(ctx, limits);
       sv.add(base);
-      for (unsigned k = 0; k < lits.size(); ++k) sv.add(lits[k]);
+      for (const z3::expr& match : matches) sv.add(match);  // every compared field matches
       sv.add(enc.config_var(x) != enc.num(v, model.slot(x).width));
       std::string why;
       if (check(sv, why) == z3::unsat) rep.inferred.push_back({"config", model.slot(x).name, v, model.slot(x).width});

@@ -130,7 +130,7 @@ TEST_CASE("capture: the CPU model from CPUID, and the state JSON reads back", "[
   d.flavor = "arch";
   d.source = "unit test";
   d.bsp = false;
-  d.with_signature = true;
+  d.signature = cpu.signature;
   std::string json = capture::state_json(s, cpu, d, test::slots());
   CHECK_THAT(json, Catch::Contains("\"features\""));
   auto r = readers::read_state_json(json, "x.json", test::slots());

@@ -63,8 +63,9 @@ TEST_CASE("spec: RESET values of SDM Table 9-1 as KVM gives them", "[spec]") {
 }
 
 TEST_CASE("spec: INIT reproduces the INIT measured on KVM (docs/oracles.md)", "[spec]") {
-  // The 'before' state of the AMD EPYC measurement in docs/oracles.md.
-  auto r = readers::read_state_json(R"({"cpu": {"maxphyaddr": 48}, "config": {"vcpu.bsp": true},
+  // The 'before' state of the AMD EPYC measurement in docs/oracles.md; the
+  // vCPU had no CPUID, so its signature was KVM's 0x600.
+  auto r = readers::read_state_json(R"({"cpu": {"maxphyaddr": 48, "signature": "0x600"}, "config": {"vcpu.bsp": true},
     "state": {"CR0": "0x40000011", "CR2": "0x1234", "CR3": "0x5000", "CR4": "0x20", "EFER": "0x0",
               "APIC_BASE": "0xfee00900", "XCR0": "0x7", "PAT": "0x0007040600070406",
               "GDTR": {"base": "0x1000", "limit": "0x7f"}, "IDTR": {"base": "0x2000", "limit": "0x7f"}}})",
