@@ -70,7 +70,14 @@ size_t dmesg_prefix(std::string_view s) {
                  in.find('.') != std::string_view::npos;
   bool clock = in.size() >= 20 && in.find(':') != std::string_view::npos && is_alpha(in[0]);
   if (!seconds && !clock) return 0;
-  return skip_blanks(s, close + 1);
+  // The printk caller id that CONFIG_PRINTK_CALLER adds: "[T78789]", "[C2]".
+  size_t i = close + 1;
+  if (i + 2 < s.size() && s[i] == '[' && (s[i + 1] == 'T' || s[i + 1] == 'C') && is_digit(s[i + 2])) {
+    size_t j = i + 2;
+    while (j < s.size() && is_digit(s[j])) ++j;
+    if (j < s.size() && s[j] == ']') i = j + 1;
+  }
+  return skip_blanks(s, i);
 }
 
 // "Sep  8 22:52:20 host kernel: " and "2020-09-08T22:52:20.123+02:00 host kernel: ".
@@ -111,12 +118,41 @@ size_t xen_prefix(std::string_view s) {
   return i;
 }
 
-// Kernel module prefixes of pr_err() in KVM: "kvm_intel: ", "kvm_amd: ".
+// Kernel module prefixes of pr_err() in KVM: "kvm_intel: ", "kvm_amd: ",
+// the older "SVM: " of kvm_amd, and the "(qemu) " prompt of a monitor session.
 size_t module_prefix(std::string_view s) {
-  if (s.empty() || s[0] != 'k') return 0;  // runs on every line: most start otherwise
-  for (std::string_view p : {"kvm_intel: ", "kvm_amd: ", "kvm-intel: ", "kvm-amd: "})
+  if (s.empty() || (s[0] != 'k' && s[0] != 'S' && s[0] != '(')) return 0;  // runs on every line: most start otherwise
+  for (std::string_view p : {"kvm_intel: ", "kvm_amd: ", "kvm-intel: ", "kvm-amd: ", "SVM: ", "(qemu) "})
     if (s.substr(0, p.size()) == p) return skip_blanks(s, p.size());
   return 0;
+}
+
+// Indentation a page adds to a whole block (two spaces in a bug tracker, a
+// tab or four spaces in a Markdown code block) is the page's, not the
+// program's: each run of non-blank lines loses the indentation all its lines
+// share. Indentation inside the run (a gdb struct, kvm_sregs' continued
+// segments) stays as the program printed it.
+// A line's page indentation: the blanks before its text, or for a line that
+// had a log prefix or quoting, the blanks before that (already removed).
+struct Indent {
+  size_t width = 0;
+  bool removed = false;
+};
+
+void dedent_blocks(std::vector<Line>& lines, const std::vector<Indent>& indent) {
+  for (size_t b = 0; b < lines.size();) {
+    auto blank = [&](size_t i) { return skip_blanks(lines[i].text, 0) == lines[i].text.size(); };
+    if (blank(b)) {
+      ++b;
+      continue;
+    }
+    size_t e = b, common = std::string_view::npos;
+    for (; e < lines.size() && !blank(e); ++e) common = std::min(common, indent[e].width);
+    if (common > 0)
+      for (size_t i = b; i < e; ++i)
+        if (!indent[i].removed) lines[i].text.remove_prefix(common);
+    b = e;
+  }
 }
 
 }  // namespace
@@ -160,6 +196,8 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
   size_t count = 1;
   for (size_t at = input.find('\n'); at != std::string_view::npos; at = input.find('\n', at + 1)) ++count;
   out.lines.reserve(count);
+  std::vector<Indent> indent;
+  indent.reserve(count);
   uint32_t no = first_line - 1;
   size_t pos = 0;
   while (pos <= input.size()) {
@@ -197,33 +235,37 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
       }
     }
     // Prefixes nest ("> [  1.2] kvm_intel: ..."): peel until none is left.
-    // E-mail quoting is the outermost layer: only before any other prefix
-    // (Xen's own ">>> Domain 3 <<<" comes after "(XEN) ").
-    bool outermost = true;
+    // E-mail quoting may sit outside or inside a log's timestamp, but never
+    // after "(XEN) " (Xen's own ">>> Domain 3 <<<" comes there).
+    bool quote_ok = true, prefixed = false;
+    size_t page_indent = skip_blanks(s, 0);  // before any prefix: the page's
     for (bool again = true; again;) {
       again = false;
       size_t lead = skip_blanks(s, 0);
-      if (outermost && lead < s.size() && s[lead] == '>') {
+      if (quote_ok && lead < s.size() && s[lead] == '>') {
         size_t i = lead;
         while (i < s.size() && (s[i] == '>' || is_blank(s[i]))) ++i;
         s.remove_prefix(i);
-        what.quoted = again = true;
+        what.quoted = again = prefixed = true;
         continue;
       }
       std::string_view v = s.substr(lead);
       for (size_t (*strip)(std::string_view) : {dmesg_prefix, syslog_prefix, xen_prefix, module_prefix}) {
         if (size_t n = strip(v)) {
+          if (strip == xen_prefix) quote_ok = false;
           s.remove_prefix(lead + n);
-          what.prefixes = again = true;
-          outermost = false;
+          what.prefixes = again = prefixed = true;
           break;
         }
       }
     }
+    // A prefixed line's page indentation went with its prefix.
+    indent.push_back(prefixed ? Indent{page_indent, true} : Indent{skip_blanks(s, 0), false});
     out.lines.push_back(Line{no, s, {}});
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
+  dedent_blocks(out.lines, indent);
   return out;
 }
 
