@@ -78,7 +78,11 @@ std::optional<Detected> detect_format(std::string_view text) {
   std::string_view hit;
   size_t at = first_of(text, {{"VMCB Control Area:"}, {"VMCB State Save Area:"}, {"FAILED VMRUN WITH VMCB", 7}}, hit);
   if (at != std::string_view::npos) return Detected{"kvm-vmcb", where(text, at, hit)};
-  at = first_of(text, {{"*** Guest State ***"}, {"*** Control State ***"}, {"*** Host State ***"}, {"CR0: actual=", 3}}, hit);
+  // A mail wrap may split a header ("*** Guest" / "State ***") or a CR line
+  // ("CR0:" / "actual=..."): their parts mark the format too.
+  at = first_of(text, {{"*** Guest State ***"}, {"*** Control State ***"}, {"*** Host State ***"}, {"CR0: actual=", 3},
+                       {"*** Guest"}, {"*** Host"}, {", gh_mask="}},
+                hit);
   if (at != std::string_view::npos) {
     std::string_view xen_hit;
     size_t xen = first_of(text, {{"(XEN)"}, {"sel  attr  limit   base"}, {"vmentry failure (reason"}, {"VMCS Area"},

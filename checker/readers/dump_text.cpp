@@ -28,18 +28,31 @@ size_t skip_blanks(std::string_view s, size_t i) {
 
 // Removes HTML tags (`<a href=...>`, `</a>`, `<br>`) and decodes the common
 // entities. A '<' followed by a digit is text (QEMU's "Code=... <0f> ...").
-// False, with `out` unused, when there is none.
-bool strip_html(std::string_view s, std::string& out) {
+// A tag that a wrap split ("RIP=<a" / "href=...>ffff...</a>") runs on into
+// the next line: `in_tag` carries it. False, with `out` unused, when there is
+// none.
+bool strip_html(std::string_view s, std::string& out, bool& in_tag) {
   bool changed = false;
   out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
+  size_t i = 0;
+  if (in_tag) {  // carried one line at most: a line with no '>' is text
+    size_t close = s.find('>');
+    in_tag = false;
+    if (close != std::string_view::npos) {
+      i = close + 1;
+      changed = true;
+    }
+  }
+  while (i < s.size()) {
     if (s[i] == '<' && i + 1 < s.size() && (is_alpha(s[i + 1]) || s[i + 1] == '/' || s[i + 1] == '!')) {
       size_t close = s.find('>', i);
-      if (close != std::string::npos) {
-        i = close + 1;
-        changed = true;
-        continue;
+      changed = true;
+      if (close == std::string::npos) {
+        in_tag = true;
+        break;
       }
+      i = close + 1;
+      continue;
     }
     if (s[i] == '&') {
       static const std::pair<std::string_view, char> entities[] = {
@@ -77,7 +90,7 @@ size_t dmesg_prefix(std::string_view s) {
     while (j < s.size() && is_digit(s[j])) ++j;
     if (j < s.size() && s[j] == ']') i = j + 1;
   }
-  return skip_blanks(s, i);
+  return i < s.size() && is_blank(s[i]) ? i + 1 : i;  // the one blank printk puts there
 }
 
 // "Sep  8 22:52:20 host kernel: " and "2020-09-08T22:52:20.123+02:00 host kernel: ".
@@ -198,6 +211,7 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
   out.lines.reserve(count);
   std::vector<Indent> indent;
   indent.reserve(count);
+  bool in_tag = false;  // an HTML tag open at the end of the line before
   uint32_t no = first_line - 1;
   size_t pos = 0;
   while (pos <= input.size()) {
@@ -209,7 +223,7 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
     // memchr (find) for the bytes that mean a rewrite: a byte loop is not
     // vectorised at -O2 and was a fifth of a dump's read time.
     bool esc = s.find('\x1b') != std::string_view::npos;
-    bool markup = s.find('<') != std::string_view::npos || s.find('&') != std::string_view::npos;
+    bool markup = in_tag || s.find('<') != std::string_view::npos || s.find('&') != std::string_view::npos;
     // Terminal escapes (a monitor session's line editing: ESC [ K, ESC [ D).
     if (esc) {
       std::string t;
@@ -229,7 +243,7 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
     }
     if (markup) {
       std::string t;
-      if (strip_html(s, t)) {
+      if (strip_html(s, t, in_tag)) {
         s = out.own(std::move(t));
         what.html = true;
       }
@@ -243,8 +257,15 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
       again = false;
       size_t lead = skip_blanks(s, 0);
       if (quote_ok && lead < s.size() && s[lead] == '>') {
+        // "> ", "> > ", ">>>> ": each '>' and the one blank after it; any
+        // indentation after that is the quoted text's.
         size_t i = lead;
-        while (i < s.size() && (s[i] == '>' || is_blank(s[i]))) ++i;
+        while (i < s.size() && s[i] == '>') {
+          ++i;
+          if (i < s.size() && is_blank(s[i])) ++i;
+          size_t j = skip_blanks(s, i);
+          if (j < s.size() && s[j] == '>') i = j;  // "> > "
+        }
         s.remove_prefix(i);
         what.quoted = again = prefixed = true;
         continue;
@@ -261,7 +282,7 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
     }
     // A prefixed line's page indentation went with its prefix.
     indent.push_back(prefixed ? Indent{page_indent, true} : Indent{skip_blanks(s, 0), false});
-    out.lines.push_back(Line{no, s, {}});
+    out.lines.push_back(Line{no, s, {}, end - pos});
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
@@ -275,36 +296,102 @@ void Lines::annotate(std::vector<ReaderNote>& notes) const {
   for (const ReaderNote& n : join_notes) notes.push_back(n);
 }
 
-void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& complete) {
+void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete) {
   std::vector<Line>& all = lines.lines;
   size_t kept = 0;  // lines are compacted in place: all[0, kept) is the result so far
   std::string joined;
+  size_t widest = 0;  // no wrap width is narrower
+  for (const Line& l : all) widest = std::max(widest, l.width);
+  // Of all[kept - 1]: whether it starts a record, and whether that record is
+  // still incomplete (-1: not asked yet).
+  bool prev_record = false;
+  int prev_incomplete = -1;
+  auto prev_open = [&] {
+    if (prev_incomplete < 0) prev_incomplete = prev_record && !complete(all[kept - 1].text);
+    return prev_incomplete == 1;
+  };
   for (size_t i = 0; i < all.size(); ++i) {
     Line& l = all[i];
-    // Cheapest tests first: this runs on every line of every dump.
-    bool glue = kept > 0 && l.text.find_first_not_of(" \t\r\f\v") != std::string_view::npos && !starts_record(l.text) &&
-                starts_record(all[kept - 1].text) && !complete(all[kept - 1].text);
+    // The previous line glued to `cont`, as the program printed it before
+    // the wrap: a wrap inside a number splits hex digits, anywhere else it
+    // replaced a blank.
+    // Between two hex digits it may be either ("...0000d3ff" + "ExitControls=",
+    // or a number cut by a hard wrap): a blank unless only the number joined
+    // whole makes a whole record.
+    auto glued = [&](std::string_view cont, size_t* join_at) {
+      const Line& prev = all[kept - 1];
+      bool digits = !prev.text.empty() && !cont.empty() && std::isxdigit(static_cast<unsigned char>(prev.text.back())) &&
+                    std::isxdigit(static_cast<unsigned char>(cont[0]));
+      std::string t(prev.text);
+      bool blank = !t.empty() && !is_blank(t.back());
+      if (blank && digits) {
+        std::string spaced = t + ' ';
+        spaced += cont;
+        blank = complete(spaced) || !complete(t + std::string(cont));
+      }
+      if (blank) t += ' ';
+      if (join_at) *join_at = t.size();
+      t += cont;
+      return t;
+    };
+    // Cheapest tests first, each predicate once per line: this runs on every
+    // line of every dump.
+    bool text = l.text.find_first_not_of(" \t\r\f\v") != std::string_view::npos;
+    bool record = text && starts_record(l.text);
+    int open = -1;  // this line's record is incomplete: computed when needed
+    bool glue = false;
+    if (kept > 0 && record) {
+      // A continuation that itself looks like a record ("CS:RIP=0010:..."
+      // after "Sysenter RSP=...") is glued only where a mail client would
+      // have moved its first word (the line before plus that word is wider
+      // than the widest line), it is no whole record itself, and it
+      // completes the line before. The width test comes first: it spares
+      // an unwrapped dump a completeness test on most lines.
+      std::string_view t = l.text;
+      size_t from = skip_blanks(t, 0);
+      // The first word is wider than the room left: widest - prev.width
+      // bytes or more (a loop: find_first_of calls memchr once per byte).
+      size_t room = widest > all[kept - 1].width ? widest - all[kept - 1].width : 0, word = from;
+      while (word < t.size() && word - from < room && !is_blank(t[word])) ++word;
+      if (word - from >= room && prev_open()) {
+        open = !complete(l.text);
+        glue = open && complete(glued(trim_view(t), nullptr));
+      }
+    } else if (kept > 0 && text) {
+      glue = prev_open();
+    }
     if (glue) {
       Line& prev = all[kept - 1];
-      std::string_view cont = trim_view(l.text);
-      // A wrap inside a number splits hex digits; anywhere else it replaced a blank.
-      bool mid_number = !prev.text.empty() && !cont.empty() && std::isxdigit(static_cast<unsigned char>(prev.text.back())) &&
-                        std::isxdigit(static_cast<unsigned char>(cont[0]));
-      std::string t(prev.text);
-      if (!mid_number && !t.empty() && !is_blank(t.back())) t += ' ';
-      prev.joins.push_back(t.size());
-      t += cont;
+      size_t at = 0;
+      std::string t = glued(trim_view(l.text), &at);
+      prev.joins.push_back(at);
       prev.text = lines.own(std::move(t));
+      prev.width = l.width;  // its last piece is what a further wrap follows
+      prev_incomplete = -1;
       joined += (joined.empty() ? "" : ", ") + std::to_string(l.no);
       continue;
     }
     if (kept != i) all[kept] = std::move(l);
     ++kept;
+    prev_record = record;
+    prev_incomplete = record ? open : 0;
   }
   all.resize(kept);
   if (!joined.empty())
     lines.join_notes.push_back({0, "wrapped lines joined to the line before them (values across a wrap are kept only at their full "
                         "printed width): lines " + joined});
+}
+
+bool last_field_complete(std::string_view t, std::initializer_list<LastField> rows) {
+  std::string_view s = trim_view(t);
+  for (const LastField& r : rows) {
+    if (!starts_with(s, r.first)) continue;
+    Line l{0, s, {}};
+    Scanner sc(l);
+    size_t at = s.rfind(r.last);  // the last one: "Sysenter ... CS:RIP=0010:<rip>" ends at its last ':'
+    return at != std::string::npos && sc.hex(at + r.last.size(), r.widths).ok;
+  }
+  return true;
 }
 
 size_t Scanner::find_key(std::string_view key, size_t from, bool fold) const {

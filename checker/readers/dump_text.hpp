@@ -5,7 +5,6 @@
 #pragma once
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +17,7 @@ struct Line {
   uint32_t no = 0;          // 1-based line number in the input
   std::string_view text;    // what the program printed, as far as it can be recovered
   std::vector<size_t> joins;  // offsets in `text` where a wrapped continuation was appended
+  size_t width = 0;           // the line as pasted, in bytes: what a mail client wrapped
 };
 
 // What cleaning removed, for one note per input rather than one per line.
@@ -57,8 +57,8 @@ Lines clean_lines(std::string_view input, uint32_t first_line = 1);
 // format is glued to the record line before it when that one is incomplete;
 // numbers that span the glue point are only trusted at their full printed
 // width (see Scanner::hex).
-using LinePred = std::function<bool(std::string_view)>;
-void join_wrapped(Lines& lines, const LinePred& starts_record, const LinePred& complete);
+using LinePred = bool (*)(std::string_view);  // a plain function: called on every line
+void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete);
 // Blanks off both ends of a line, its join offsets moved with its text.
 void trim_line(Line& l);
 
@@ -94,6 +94,17 @@ class Scanner {
   bool crosses_join(size_t begin, size_t end) const;
   const Line& line_;
 };
+
+// A line printed as "FIRST ... LAST <hex>": the line is whole once LAST is
+// followed by a number of one of `widths` digits. For the wrap joiner's
+// `complete` predicates, one table row per multi-field line of a format.
+struct LastField {
+  std::string_view first, last;
+  std::initializer_list<unsigned> widths;
+};
+// True unless `t` starts with the `first` of a row whose `last` field is
+// missing or cut short.
+bool last_field_complete(std::string_view t, std::initializer_list<LastField> rows);
 
 std::string lower(std::string_view s);
 std::string trim(std::string_view s);

@@ -60,8 +60,9 @@ constexpr Ctl kCtls[] = {{"iopm_base_pa:", "iopm_base_pa", false}, {"msrpm_base_
                          {"int_ctl:", "int_ctl", false},           {"nested_cr3:", "nested_cr3", false}};
 
 bool starts_record(std::string_view t) {
-  std::string s = text::trim(t);
+  std::string_view s = text::trim_view(t);
   if (text::starts_with(s, "VMCB ") || text::starts_with(s, "KVM: FAILED VMRUN")) return true;
+  if (text::starts_with(s, "efer:")) return false;  // only ever after "cpl: N" on its line
   size_t colon = s.find(':');
   if (colon == std::string::npos || colon > 24) return false;
   for (char c : s.substr(0, colon))
@@ -70,9 +71,11 @@ bool starts_record(std::string_view t) {
 }
 
 bool complete(std::string_view t) {
-  std::string s = text::trim(t);
+  std::string_view s = text::trim_view(t);
   Line l{0, s, {}};
   Scanner sc(l);
+  // Headers end in ':' and hold no value ("VMCB State Save Area:").
+  if (text::starts_with(s, "VMCB ") || text::starts_with(s, "KVM: FAILED VMRUN")) return true;
   for (const Seg& g : kSegs)
     if (text::starts_with(s, g.key)) {
       size_t at = sc.find_key("b:");
@@ -85,6 +88,10 @@ bool complete(std::string_view t) {
       size_t colon = s.find(':', first_end);
       return colon != std::string::npos && sc.hex(colon + 1, {16}).ok;
     }
+  if (text::starts_with(s, "intercepts:")) {  // one 16-digit word, or two of 8
+    Number a = sc.hex(11, {8, 16});
+    return a.ok && (a.digits == 16 || sc.hex(a.end, {8}).ok);
+  }
   if (text::starts_with(s, "cpl:") || text::starts_with(s, "vmpl:")) {
     size_t at = sc.find_key("efer:");
     return at != std::string::npos && sc.hex(at + 5, {16}).ok;

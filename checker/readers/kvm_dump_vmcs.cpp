@@ -36,7 +36,7 @@ constexpr SegLine kSegs[] = {{"CS:", "CS", false},   {"DS:", "DS", false},    {"
                              {"TR:", "TR", false}};
 
 bool starts_record(std::string_view t) {
-  static const char* keys[] = {"VMCS ",          "***",        "CR0:",       "CR4:",       "CR3 =",     "PDPTR",
+  static const char* keys[] = {"VMCS ",          "***",        "CR0:",       "CR4:",       "CR3 =",     "PDPTR0", "PDPTR2",
                                "RSP =",          "RIP =",      "RFLAGS=",    "Sysenter",   "CS:",       "DS:",
                                "SS:",            "ES:",        "FS:",        "GS:",        "GDTR:",     "LDTR:",
                                "IDTR:",          "TR:",        "EFER",       "PAT =",      "DebugCtl",  "PerfGlobCtl",
@@ -46,14 +46,14 @@ bool starts_record(std::string_view t) {
                                "IDTVectoring:",  "TSC ",       "SVI|RVI",    "TPR ",       "APIC-access", "virt-APIC",
                                "PostedIntrVec",  "EPT pointer", "PLE Gap",   "Virtual processor", "FRED", "RSP0",
                                "RSP2"};
-  std::string s = text::trim(t);
+  std::string_view s = text::trim_view(t);
   for (const char* k : keys)
     if (text::starts_with(s, k)) return true;
   return s.size() > 3 && s[0] >= '0' && s[0] <= '9' && s.find(": msr=") != std::string::npos;
 }
 
 bool complete(std::string_view t) {
-  std::string s = text::trim(t);
+  std::string_view s = text::trim_view(t);
   Line l{0, s, {}};
   Scanner sc(l);
   auto ends_with_hex = [&](const char* key, std::initializer_list<unsigned> w) {
@@ -62,6 +62,7 @@ bool complete(std::string_view t) {
   };
   for (const SegLine& g : kSegs)
     if (text::starts_with(s, g.key)) return ends_with_hex("base=", {16});
+  if (text::starts_with(s, "***")) return s.size() > 6 && s.substr(s.size() - 3) == "***";  // "*** Guest State ***"
   if (text::starts_with(s, "CR0:") || text::starts_with(s, "CR4:")) return ends_with_hex("gh_mask=", {16});
   if (text::starts_with(s, "RSP =")) return s.find("RIP =") != std::string::npos && ends_with_hex("RIP = ", {16});
   if (text::starts_with(s, "RFLAGS=")) return ends_with_hex("DR7 = ", {16});
@@ -72,7 +73,12 @@ bool complete(std::string_view t) {
   if (text::starts_with(s, "CR3 =")) return ends_with_hex("CR3 = ", {16});
   if (text::starts_with(s, "PDPTR0")) return ends_with_hex("PDPTR1 = ", {16});
   if (text::starts_with(s, "PDPTR2")) return ends_with_hex("PDPTR3 = ", {16});
-  return true;
+  // Before 5.12 "EFER =     0x...  PAT = 0x..."; later EFER stands alone.
+  if (text::starts_with(s, "EFER") && s.find("PAT") != std::string::npos) return ends_with_hex("PAT = ", {16});
+  // The host-state lines.
+  return text::last_field_complete(s, {{"RIP =", "RSP = ", {16}},     {"CS=", "TR=", {4}},
+                                       {"FSBase=", "TRBase=", {16}}, {"GDTBase=", "IDTBase=", {16}},
+                                       {"CR0=", "CR4=", {16}}});
 }
 
 class VmcsReader {

@@ -73,6 +73,41 @@ std::vector<Token> tokenize(const std::string& s) {
   return out;
 }
 
+// "$2 = {cs = {base = ...": a gdb value, and whether its braces are balanced.
+bool gdb_value_start(std::string_view t) {
+  std::string_view s = text::trim_view(t);
+  return s.size() > 2 && s[0] == '$' && std::isdigit(static_cast<unsigned char>(s[1])) && s.find('{') != std::string_view::npos;
+}
+bool braces_closed(std::string_view t) {
+  return std::count(t.begin(), t.end(), '{') <= std::count(t.begin(), t.end(), '}');
+}
+// "... present:" or "... rdx =" at the end of a line of fields: a wrap took
+// the value. A line with no field before it is a heading ("vcpu 0 after
+// INIT:"): no key and its value are wider than a wrap.
+bool dangling_key(std::string_view t) {
+  std::string_view s = text::trim_view(t);
+  if (s.size() < 2 || (s.back() != ':' && s.back() != '=') || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  return s.substr(0, s.size() - 1).find_first_of(":=") != std::string_view::npos;
+}
+// A dangling key starts a record where it opens one ("entries = {{index =")
+// or stands outside any gdb value; a line from inside a value ("...'\000'},
+// ds = {base = 0, ..., type =") closes as many braces as it opens.
+bool record_start(std::string_view t) {
+  if (gdb_value_start(t)) return true;
+  if (!dangling_key(t)) return false;
+  return t.find_first_of(",{}") == std::string_view::npos || !braces_closed(t);
+}
+bool record_whole(std::string_view t) { return braces_closed(t) && !dangling_key(t); }
+
+// The kvm_segment field names: a line holding only these continues the
+// segment line before it (a wrap of "CS  base: 0x0 limit: ... present: 1").
+bool segment_field(const std::string& k) {
+  static const char* names[] = {"base", "limit", "selector", "type", "present", "dpl", "db", "s", "l", "g", "avl", "unusable", "padding"};
+  for (const char* n : names)
+    if (k == n) return true;
+  return false;
+}
+
 const std::map<std::string, std::string>& seg_names() {
   static const std::map<std::string, std::string> m = {
       {"cs", "CS"}, {"ds", "DS"}, {"es", "ES"},     {"fs", "FS"},     {"gs", "GS"},     {"ss", "SS"},
@@ -95,6 +130,10 @@ class SregsReader {
 
   ReadResult run(std::string_view input) {
     text::Lines lines = text::clean_lines(input);
+    // gdb prints a struct on one line; a mail wrap cuts it anywhere. Until
+    // its braces close, or while a line ends in a key without its value, the
+    // next line continues it.
+    text::join_wrapped(lines, record_start, record_whole);
     for (const Line& l : lines) line(l);
     close();
     if (states_.empty())
@@ -157,8 +196,12 @@ class SregsReader {
     }
     if (!cur_) open("");
     bool indented = !l.text.empty() && (l.text[0] == ' ' || l.text[0] == '\t');
-    if (!indented) line_group_.clear();
     std::vector<Token> tk = tokenize(t);
+    bool only_segment_fields = !tk.empty();
+    for (size_t i = 0; i < tk.size(); ++i)
+      if (tk[i].kind == Token::Ident && i + 1 < tk.size() && (tk[i + 1].kind == Token::Eq) && !segment_field(text::lower(tk[i].text)))
+        only_segment_fields = false;
+    if (!indented && !only_segment_fields) line_group_.clear();
     // "CS  base: 0x0 ...": a segment name, then its fields on this line.
     if (tk.size() >= 3 && tk[0].kind == Token::Ident && tk[1].kind == Token::Ident && seg_names().count(text::lower(tk[0].text))) {
       line_group_ = text::lower(tk[0].text);

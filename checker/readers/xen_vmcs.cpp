@@ -33,20 +33,20 @@ constexpr SegLine kSegs[] = {{"CS:", "CS", false},   {"DS:", "DS", false},    {"
                              {"TR:", "TR", false}};
 
 bool starts_record(std::string_view t) {
-  static const char* keys[] = {"***", "CR0:", "CR4:", "CR3 =", "PDPTE", "RSP =", "RIP =", "RFLAGS=", "Sysenter",
+  static const char* keys[] = {"***", "CR0:", "CR4:", "CR3 =", "PDPTE0", "PDPTE2", "RSP =", "RIP =", "RFLAGS=", "Sysenter",
                                "sel  attr", "CS:", "DS:", "SS:", "ES:", "FS:", "GS:", "GDTR:", "LDTR:", "IDTR:",
                                "TR:", "EFER", "PreemptionTimer", "DebugCtl", "PerfGlobCtl", "Interruptibility",
                                "InterruptStatus", "CS=", "FSBase=", "GDTBase=", "CR0=", "PinBased=", "EntryControls=",
                                "ExceptionBitmap=", "VMEntry:", "VMExit:", "reason=", "IDTVectoring:", "TSC ", "TPR ",
                                "EPT pointer", "CR3 target", "PLE Gap", "Virtual processor", ">>>", "VCPU"};
-  std::string s = text::trim(t);
+  std::string_view s = text::trim_view(t);
   for (const char* k : keys)
     if (text::starts_with(s, k)) return true;
   return s.find(" vmentry failure") != std::string::npos;
 }
 
 bool complete(std::string_view t) {
-  std::string s = text::trim(t);
+  std::string_view s = text::trim_view(t);
   Line l{0, s, {}};
   Scanner sc(l);
   for (const SegLine& g : kSegs)
@@ -60,7 +60,20 @@ bool complete(std::string_view t) {
       }
       return true;
     }
-  return true;
+  if (text::starts_with(s, "***")) return s.size() > 6 && s.substr(s.size() - 3) == "***";  // "*** Guest State ***"
+  // vmcs_dump_vcpu's multi-field lines, whole once their last field is.
+  if (text::starts_with(s, "RSP =") || text::starts_with(s, "RFLAGS="))  // "RIP = 0x... (0x...)"
+    return text::last_field_complete(s, {{"RSP =", "RIP = ", {16}}, {"RFLAGS=", "DR7 = ", {16}}}) &&
+           (s.find('(', s.rfind(" = ")) == std::string::npos || s.back() == ')');
+  return text::last_field_complete(
+      s, {{"CR0:", "gh_mask=", {16}},          {"CR4:", "gh_mask=", {16}},          {"CR3 =", "CR3 = ", {16}},
+          {"RIP =", "RSP = ", {16}},            {"EFER", "PAT = ", {16}},            {"PreemptionTimer", "SM Base = ", {8}},
+          {"DebugCtl", "DebugExceptions = ", {16}}, {"Interruptibility", "ActivityState = ", {8}},
+          {"CS=", "TR=", {4}},                  {"FSBase=", "TRBase=", {16}},        {"GDTBase=", "IDTBase=", {16}},
+          {"CR0=", "CR4=", {16}},               {"Sysenter", ":", {16}},             {"EntryControls=", "ExitControls=", {8}},
+          {"ExceptionBitmap=", "PFECmatch=", {8}}, {"VMEntry:", "ilen=", {8}},
+          {"TSC Offset", "TSC Multiplier = ", {16}},  {"PDPTE0", "PDPTE1 = ", {16}},
+          {"PDPTE2", "PDPTE3 = ", {16}},         {"Virtual processor", "VMfunc controls = ", {16}}});
 }
 
 class XenReader {

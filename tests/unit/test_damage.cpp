@@ -18,8 +18,13 @@ using namespace vcpuspec;
 
 namespace {
 
-// Check id -> verdict, for each input read from `text`, in input order.
-using Verdicts = std::vector<std::map<std::string, rt::Verdict>>;
+// For each input read from `text`, in input order: check id -> verdict, and
+// field -> value for every field the input gives.
+struct Read {
+  std::map<std::string, rt::Verdict> verdicts;
+  std::map<std::string, uint64_t> fields;
+};
+using Verdicts = std::vector<Read>;
 
 std::optional<Verdicts> verdicts(const std::string& text) {
   readers::ReadOptions o;
@@ -29,8 +34,10 @@ std::optional<Verdicts> verdicts(const std::string& text) {
   for (const readers::StateInput& in : std::get<readers::Inputs>(r)) {
     engine::CheckRun run = engine::run_checks({generated::kChecks, generated::kNumChecks},
                                               {generated::kCheckGroups, generated::kNumCheckGroups}, test::slots(), in);
-    auto& m = out.emplace_back();
-    for (const engine::CheckResult& c : run.results) m[c.info->id] = c.verdict;
+    Read& m = out.emplace_back();
+    for (const engine::CheckResult& c : run.results) m.verdicts[c.info->id] = c.verdict;
+    for (size_t i = 0; i < test::slots().size(); ++i)
+      if (in.state.has(i) && in.origin[i] == readers::Origin::Given) m.fields[test::slots()[i].name] = in.state.get(i);
   }
   return out;
 }
@@ -75,6 +82,7 @@ struct Damage {
 
 const std::vector<Damage>& damages() {
   static const std::vector<Damage> d = {
+      {"wrap at 60", [](const std::string& t) { return wrap(t, 60); }},
       {"wrap at 72", [](const std::string& t) { return wrap(t, 72); }},
       {"wrap at 80", [](const std::string& t) { return wrap(t, 80); }},
       {"quote '> '", [](const std::string& t) { return each_line(t, [](const std::string& l) { return "> " + l; }); }},
@@ -120,16 +128,28 @@ TEST_CASE("damage: no paste damage flips a verdict or loses a dump", "[dumps][da
       if (!d.cut && after->size() != before->size())
         lost += "\n  " + name + ": " + d.name + ": " + std::to_string(before->size()) + " inputs became " +
                 std::to_string(after->size());
-      for (size_t i = 0; i < std::min(before->size(), after->size()); ++i)
-        for (const auto& [id, v] : (*before)[i]) {
-          auto it = (*after)[i].find(id);
-          rt::Verdict w = it == (*after)[i].end() ? rt::Verdict::NotApplicable : it->second;
+      for (size_t i = 0; i < std::min(before->size(), after->size()); ++i) {
+        // A field read both times has one value; one read before is read after
+        // unless the damage cut it away.
+        for (const auto& [field, value] : (*before)[i].fields) {
+          auto it = (*after)[i].fields.find(field);
+          if (it == (*after)[i].fields.end()) {
+            if (!d.cut) lost += "\n  " + name + " [" + std::to_string(i) + "] " + d.name + ": " + field + " no longer read";
+          } else if (it->second != value) {
+            flips += "\n  " + name + " [" + std::to_string(i) + "] " + d.name + ": " + field + " read as " +
+                     std::to_string(it->second) + ", not " + std::to_string(value);
+          }
+        }
+        for (const auto& [id, v] : (*before)[i].verdicts) {
+          auto it = (*after)[i].verdicts.find(id);
+          rt::Verdict w = it == (*after)[i].verdicts.end() ? rt::Verdict::NotApplicable : it->second;
           ++compared;
           bool flip = (v == rt::Verdict::Fail && w == rt::Verdict::Pass) || (v == rt::Verdict::Pass && w == rt::Verdict::Fail);
           if (flip)
             flips += "\n  " + name + " [" + std::to_string(i) + "] " + d.name + ": " + id + " " + rt::verdict_name(v) +
                      " -> " + rt::verdict_name(w);
         }
+      }
     }
   }
   CHECK(compared > 10000);

@@ -312,3 +312,38 @@ TEST_CASE("readers: a QEMU header after a finished dump is the next dump's", "[r
   CHECK(noted(in[2]));
   CHECK_FALSE(noted(in[3]));  // the second vCPU's header was printed with the first's: one note
 }
+
+TEST_CASE("readers: a wrap that parts a key from its value or a field from its line", "[readers]") {
+  // An HTML tag split by the wrap runs on into the next line.
+  auto html = read("RAX=0000000000000000 RBX=0000000000000000 RCX=0000000000000000 RDX=0000000000000000\n"
+                   "RIP=<a\nhref=\"https://example.invalid/x\">ffff80000020ea22</a> RFL=00010086 [--S--P-] CPL=0 II=0 A20=1 SMM=0 "
+                   "HLT=0\nCR0=80000033 CR2=0000000000000000 CR3=0000000001413000 CR4=000626e8\n")[0];
+  CHECK(val(html, "RIP") == 0xffff80000020ea22ULL);
+  // A VMCB header ending in ':' is whole; "efer:" is only ever after "cpl:",
+  // and intercepts are one 16-digit word or two of 8.
+  auto vmcb = read("VMCB Control Area:\nintercepts:         8c8e000d\n000bfffe\nVMCB State Save Area:\n"
+                   "es:   s: 0018 a: 0c93 l: ffffffff b:\n0000000000000000\n"
+                   "vmpl: 0   cpl:  0\nefer:          0000000000001d01\n")[0];
+  CHECK(val(vmcb, "ES.sel") == 0x18);
+  CHECK(val(vmcb, "ES.base") == 0);
+  CHECK(val(vmcb, "EFER") == 0x1d01);
+  CHECK(val(vmcb, "intercept.vmrun") == 0);
+  // dump_vmcs: the second PDPTR of a line, and PAT after a pre-5.12 EFER.
+  auto vmcs = read("*** Guest State ***\nCR3 = 0x0000000000f76000\nPDPTR0 = 0x000000005e0e5001\nPDPTR1 = 0x000000005e0e4001\n"
+                   "EFER =     0x0000000000000d01  PAT =\n0x0407050600070106\n", "kvm-vmcs")[0];
+  CHECK(val(vmcs, "PDPTE1") == 0x5e0e4001);
+  CHECK(val(vmcs, "PAT") == 0x0407050600070106ULL);
+  // Xen: a wrapped second field of a line.
+  auto xen = read("(XEN) *** Guest State ***\n(XEN) PDPTE0 = 0x0000000000000001  PDPTE1 =\n0x0000000000000002\n"
+                  "(XEN) *** Control State ***\n(XEN) TSC Offset = 0xfffff418a22ef5c2  TSC Multiplier =\n0x0000000000000000\n")[0];
+  CHECK(val(xen, "PDPTE1") == 2);
+  CHECK(val(xen, "vmx.tsc_multiplier") == 0);
+  // gdb: a key whose '= value' went to the next line; a heading ending in
+  // ':' is no key, and the line after it is its own.
+  auto gdb = read("vcpu 0 after INIT:\nrip = 0xfff2\n$2 = {ldt = {base = 0, limit = 65535, selector = 0, type\n= 2 '\\002', "
+                  "present = 1 '\\001', dpl = 0 '\\000', db = 0 '\\000', s = 0 '\\000', l = 0 '\\000', g = 0 '\\000', avl = 0 "
+                  "'\\000', unusable = 0 '\\000', padding = 0 '\\000'}, cr0 =\n1610612752, efer = 0}\n")[0];
+  CHECK(val(gdb, "RIP") == 0xfff2);
+  CHECK(val(gdb, "LDTR.ar") == 0x82);
+  CHECK(val(gdb, "CR0") == 0x60000010);
+}
