@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "readers/segments.hpp"
 #include "readers/state_json.hpp"
 
 namespace vcpuspec::readers {
@@ -69,6 +70,68 @@ size_t sregs_marker(const std::string& lower, std::string_view key) {
   return std::string::npos;
 }
 
+// A failure line that a dump follows, when the paste holds no dump: where it
+// is and what it is.
+struct Header {
+  std::string_view marker, what;
+};
+constexpr Header kHeaders[] = {
+    {"KVM internal error", "QEMU's 'KVM internal error' line"},
+    {"entry failed, hardware error", "QEMU's 'KVM: entry failed' line"},
+    {"vmentry failure (reason", "Xen's vmentry failure line"},
+    {"last attempted VM-entry on CPU", "the header of KVM's dump_vmcs()"},
+    {"last attempted VMRUN on CPU", "the header of KVM's dump_vmcb()"},
+};
+
+std::optional<ReadError> header_only(std::string_view text, const std::string& file) {
+  for (const Header& h : kHeaders) {
+    size_t at = text.find(h.marker);
+    if (at == std::string_view::npos) continue;
+    size_t bol = text.rfind('\n', at);
+    uint32_t col = static_cast<uint32_t>(at - (bol == std::string_view::npos ? 0 : bol + 1) + 1);
+    return ReadError{file, line_of(text, at), col,
+                     std::string(h.what) + ", but no register values after it: nothing to check (was the dump left out of the paste?)"};
+  }
+  return std::nullopt;
+}
+
+std::string lines_of(const Segment& s, std::string_view text) {
+  uint32_t last = s.first_line;
+  for (size_t i = s.begin; i + 1 < s.end; ++i) last += text[i] == '\n';
+  return "lines " + std::to_string(s.first_line) + "-" + std::to_string(last);
+}
+
+// Each part by its own reader; a part that does not read is named in a note
+// on every input the others gave (only when none read is it the error).
+ReadResult read_segments(std::string_view text, const std::string& file, const std::vector<Segment>& parts, Slots slots,
+                         const ReadOptions& o) {
+  Inputs all;
+  std::vector<ReaderNote> dropped;
+  std::optional<ReadError> first_error;
+  std::string formats;
+  for (const Segment& s : parts) formats += (formats.empty() ? "" : ", ") + s.format;
+  for (const Segment& s : parts) {
+    ReadOptions po = o;
+    po.first_line = s.first_line;
+    ReadResult r = read_any(text.substr(s.begin, s.end - s.begin), file, s.format, slots, po);
+    if (auto* e = std::get_if<ReadError>(&r)) {
+      if (!first_error) first_error = *e;
+      dropped.push_back({s.start_line, lines_of(s, text) + " look like " + s.format + " but were not read: " + e->message});
+      continue;
+    }
+    for (StateInput& in : std::get<Inputs>(r)) {
+      note_detected(in, Detected{s.format, "line " + std::to_string(s.start_line) + " (the paste holds " +
+                                               std::to_string(parts.size()) + " parts: " + formats + ")"});
+      if (in.part.empty()) in.part = s.format + " at line " + std::to_string(s.start_line);
+      all.push_back(std::move(in));
+    }
+  }
+  if (all.empty()) return *first_error;
+  for (StateInput& in : all)
+    for (const ReaderNote& n : dropped) in.notes.push_back(n);
+  return all;
+}
+
 }  // namespace
 
 std::optional<Detected> detect_format(std::string_view text) {
@@ -98,7 +161,8 @@ std::optional<Detected> detect_format(std::string_view text) {
   size_t found = 0;
   size_t first = std::string_view::npos;
   std::string_view first_key;
-  for (std::string_view k : {"EAX=", "RAX=", "EIP=", "RIP=", "ES =", "CS =", "SS =", "GDT=", "CR0=", "EFER="}) {
+  // RBX=/EBX= too: a dump cut before its RIP line has only register lines.
+  for (std::string_view k : {"EAX=", "RAX=", "EIP=", "RIP=", "ES =", "CS =", "SS =", "GDT=", "CR0=", "EFER=", "RBX=", "EBX="}) {
     size_t a = qemu_marker(text, k, found >= 2 ? first : std::string_view::npos);
     if (a == std::string_view::npos) continue;
     ++found;
@@ -128,11 +192,14 @@ ReadResult read_any(std::string_view text, const std::string& file, const std::s
     detected = detect_format(text);
     if (!detected) {
       if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return ReadError{file, 0, 0, "empty input"};
+      if (auto e = header_only(text, file)) return *e;
       return ReadError{file, 1, 1,
                        "cannot detect the input format: expected the state JSON (vcpuspec.state/1), QEMU 'info "
                        "registers', a KVM dump_vmcs or dump_vmcb, a Xen VMCS dump or kvm_sregs text (or give --format)"};
     }
     fmt = detected->format;
+    std::vector<Segment> parts = format_segments(text, fmt);
+    if (parts.size() > 1) return read_segments(text, file, parts, slots, o);
   }
   ReadResult r;
   if (fmt == "json") {

@@ -106,7 +106,7 @@ class VmcbReader {
   VmcbReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
 
   ReadResult run(std::string_view input) {
-    text::Lines lines = text::clean_lines(input);
+    text::Lines lines = text::clean_lines(input, opts_.first_line);
     text::join_wrapped(lines, starts_record, complete);
     for (Line& l : lines) {
       text::trim_line(l);

@@ -86,7 +86,7 @@ class VmcsReader {
   VmcsReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
 
   ReadResult run(std::string_view input) {
-    text::Lines lines = text::clean_lines(input);
+    text::Lines lines = text::clean_lines(input, opts_.first_line);
     text::join_wrapped(lines, starts_record, complete);
     for (Line& l : lines) {
       text::trim_line(l);
@@ -149,10 +149,12 @@ class VmcsReader {
       section_ = *s;
       return;
     }
-    if (!cur_) {
-      // A dump cut before its header: guest lines alone still say something.
+    if (!cur_ || (section_ == vmcs::Section::None && !seen_guest_)) {
+      // A dump cut before its header, or a paste that left the header out
+      // after "VMCS ..., last attempted VM-entry": guest lines alone still
+      // say something ("CR0: actual=" is printed only for the guest).
       if (!text::starts_with(t, "CR0: actual=")) return;
-      open("");
+      if (!cur_) open("");
       section_ = vmcs::Section::Guest;
       seen_guest_ = true;
       cur_->notes.push_back({l.no, "the dump starts without '*** Guest State ***': read as guest state"});

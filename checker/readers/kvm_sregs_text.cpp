@@ -129,7 +129,7 @@ class SregsReader {
   SregsReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
 
   ReadResult run(std::string_view input) {
-    text::Lines lines = text::clean_lines(input);
+    text::Lines lines = text::clean_lines(input, opts_.first_line);
     // gdb prints a struct on one line; a mail wrap cuts it anywhere. Until
     // its braces close, or while a line ends in a key without its value, the
     // next line continues it.

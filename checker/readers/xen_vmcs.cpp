@@ -81,7 +81,7 @@ class XenReader {
   XenReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
 
   ReadResult run(std::string_view input) {
-    text::Lines lines = text::clean_lines(input);
+    text::Lines lines = text::clean_lines(input, opts_.first_line);
     text::join_wrapped(lines, starts_record, complete);
     for (Line& l : lines) {
       text::trim_line(l);
@@ -167,7 +167,16 @@ class XenReader {
       section_ = *s;
       return;
     }
-    if (!cur_) return;
+    if (!cur_ || (section_ == vmcs::Section::None && !seen_guest_)) {
+      // A paste that starts at the failure line and leaves out '*** Guest
+      // State ***': "CR0: actual=" is printed only for the guest.
+      if (!text::starts_with(t, "CR0: actual=")) return;
+      if (!cur_) open(next_part_);
+      next_part_.clear();
+      section_ = vmcs::Section::Guest;
+      seen_guest_ = true;
+      cur_->notes.push_back({l.no, "the dump starts without '*** Guest State ***': read as guest state"});
+    }
     SlotWriter& w = *w_;
     switch (section_) {
       case vmcs::Section::Guest:

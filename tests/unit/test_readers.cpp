@@ -347,3 +347,51 @@ TEST_CASE("readers: a wrap that parts a key from its value or a field from its l
   CHECK(val(gdb, "LDTR.ar") == 0x82);
   CHECK(val(gdb, "CR0") == 0x60000010);
 }
+
+TEST_CASE("readers: fragments read for what they hold; a paste with only a failure line is an error that says so", "[readers]") {
+  // KVM's 6.x header, then guest lines without '*** Guest State ***'.
+  auto kvm = read("[ 12.3] kvm_intel: VMCS 000000001234abcd, last attempted VM-entry on CPU 3\n"
+                  "[ 12.3] kvm_intel: CR0: actual=0x0000000080050033, shadow=0x0000000080050033, gh_mask=fffffffffffffff7\n");
+  REQUIRE(kvm.size() == 1);
+  CHECK(kvm[0].format == "kvm-vmcs");
+  CHECK(kvm[0].part == "VM-entry on CPU 3");
+  CHECK(val(kvm[0], "CR0") == 0x80050033);
+  // Xen's failure line, then guest lines.
+  auto xen = read("(XEN) d1v0 vmentry failure (reason 0x80000021): Invalid guest state (0)\n"
+                  "(XEN) CR0: actual=0x0000000000000031, shadow=0x0000000000000011, gh_mask=ffffffffffffffff\n");
+  REQUIRE(xen.size() == 1);
+  CHECK(xen[0].format == "xen-vmcs");
+  CHECK(xen[0].part == "d1v0");
+  CHECK(val(xen[0], "CR0") == 0x31);
+  // QEMU cut before its RIP line: the register lines alone are QEMU's.
+  auto qemu = read("RAX=0000000000000000 RBX=0000000000000000 RCX=0000000000000000 RDX=0000000000000663\n");
+  CHECK(qemu[0].format == "qemu");
+  CHECK(val(qemu[0], "RDX") == 0x663);
+  // Only the line a dump follows: exit 3 with where and why.
+  for (const char* only : {"KVM internal error. Suberror: 1\nemulation failure\n",
+                           "(XEN) d1v0 vmentry failure (reason 0x80000021): Invalid guest state (0)\n",
+                           "kvm_intel: VMCS 000000001234abcd, last attempted VM-entry on CPU 3\n"}) {
+    auto r = readers::read_any(only, "x.txt", "auto", test::slots(), {});
+    REQUIRE(std::holds_alternative<readers::ReadError>(r));
+    CHECK_THAT(std::get<readers::ReadError>(r).format(), Catch::Contains("x.txt:1:") && Catch::Contains("nothing to check"));
+  }
+}
+
+TEST_CASE("readers: a paste of two formats gives a state for each, lines numbered in the paste", "[readers]") {
+  std::string vmcs = "*** Guest State ***\n"
+                     "CR0: actual=0x0000000080050033, shadow=0x0000000080050033, gh_mask=fffffffffffffff7\n"
+                     "CR4: actual=0x00000000003726f0, shadow=0x00000000003706f0, gh_mask=fffffffffffef871\n";
+  auto v = read(std::string("KVM: entry failed, hardware error 0x80000021\n") + kQemu64 + vmcs);
+  REQUIRE(v.size() == 2);
+  CHECK(v[0].format == "qemu");
+  CHECK(v[1].format == "kvm-vmcs");
+  CHECK(v[1].part == "kvm-vmcs at line 13");
+  CHECK(val(v[1], "CR4") == 0x3726f0);
+  CHECK(val(v[0], "CR4") == 0x626e8);
+  // The other order, and a part that does not read is named on the rest.
+  auto w = read(vmcs + "VMCB Control Area:\n" + kQemu64);
+  REQUIRE(w.size() == 2);
+  bool named = false;
+  for (const auto& n : w[0].notes) named |= n.text.find("look like kvm-vmcb but were not read") != std::string::npos;
+  CHECK(named);
+}
