@@ -1,8 +1,10 @@
 #include "readers/detect.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
+#include "readers/dump_text.hpp"
 #include "readers/segments.hpp"
 #include "readers/state_json.hpp"
 
@@ -89,6 +91,12 @@ std::optional<ReadError> header_only(std::string_view text, const std::string& f
     if (at == std::string_view::npos) continue;
     size_t bol = text.rfind('\n', at);
     uint32_t col = static_cast<uint32_t>(at - (bol == std::string_view::npos ? 0 : bol + 1) + 1);
+    // qemu-kvm before 1.3 printed its own layout (kvm_show_regs: "rax 0000...
+    // rbx ...", "cs 0008 (...)"): named, not guessed at.
+    if (size_t old = text.find("rax 0", at); old != std::string_view::npos)
+      return ReadError{file, line_of(text, old), 1,
+                       std::string(h.what) + " followed by old qemu-kvm's kvm_show_regs() layout ('rax 0000...'), which "
+                                             "vcpuspec does not read: QEMU's own 'info registers' layout (RAX=...) is read"};
     return ReadError{file, line_of(text, at), col,
                      std::string(h.what) + ", but no register values after it: nothing to check (was the dump left out of the paste?)"};
   }
@@ -144,7 +152,7 @@ std::optional<Detected> detect_format(std::string_view text) {
   // A mail wrap may split a header ("*** Guest" / "State ***") or a CR line
   // ("CR0:" / "actual=..."): their parts mark the format too.
   at = first_of(text, {{"*** Guest State ***"}, {"*** Control State ***"}, {"*** Host State ***"}, {"CR0: actual=", 3},
-                       {"*** Guest"}, {"*** Host"}, {", gh_mask="}},
+                       {"*** Guest"}, {"*** Host"}, {", gh_mask="}, {"VMExit: intr_info=", 2}},
                 hit);
   if (at != std::string_view::npos) {
     std::string_view xen_hit;
@@ -186,6 +194,19 @@ std::optional<Detected> detect_format(std::string_view text) {
 
 ReadResult read_any(std::string_view text, const std::string& file, const std::string& format, Slots slots,
                     const ReadOptions& o) {
+  // A mail archive's raw quoted-printable ("CR0: actual=3D0x...", soft line
+  // breaks): decoded whole first, then read as the text the mail showed.
+  if (format != "json" && text.find("=3D") != std::string_view::npos) {
+    std::string decoded;
+    if (text::decode_quoted_printable(text, decoded)) {
+      ReadResult r = read_any(decoded, file, format, slots, o);
+      if (auto* inputs = std::get_if<Inputs>(&r))
+        for (StateInput& in : *inputs)
+          in.notes.push_back({0, "decoded the mail's quoted-printable encoding (=3D, =C2=A0, '=' line ends): line numbers "
+                                 "count the decoded text's lines"});
+      return r;
+    }
+  }
   std::string fmt = format;
   std::optional<Detected> detected;
   if (fmt == "auto") {
@@ -226,8 +247,23 @@ ReadResult read_any(std::string_view text, const std::string& file, const std::s
   } else {
     return ReadError{file, 0, 0, "unknown format '" + fmt + "'"};
   }
-  if (auto* inputs = std::get_if<Inputs>(&r); inputs && detected)
-    for (StateInput& in : *inputs) note_detected(in, *detected);
+  if (auto* inputs = std::get_if<Inputs>(&r)) {
+    // A dump whose lines were recognised but gave no value (every value cut
+    // or unreadable) is nothing to check: an error, not "0 of N given".
+    bool any = false;
+    for (const StateInput& in : *inputs)
+      any |= std::find(in.origin.begin(), in.origin.end(), Origin::Given) != in.origin.end();
+    if (!any && !inputs->empty() && fmt != "json") {  // a JSON state says what it gives
+      std::string why;
+      for (const ReaderNote& n : (*inputs)[0].notes)
+        if (n.line) why += (why.empty() ? "" : "; ") + ("line " + std::to_string(n.line) + ": " + n.text);
+      return ReadError{file, o.first_line, 1,
+                       "a " + fmt + " dump" + (detected ? " (" + detected->why + ")" : "") +
+                           " in which no value could be read: nothing to check" + (why.empty() ? "" : " (" + why + ")")};
+    }
+    if (detected)
+      for (StateInput& in : *inputs) note_detected(in, *detected);
+  }
   return r;
 }
 

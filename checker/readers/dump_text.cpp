@@ -79,6 +79,7 @@ size_t dmesg_prefix(std::string_view s) {
   size_t close = s.find(']');
   if (close == std::string_view::npos || close > 40) return 0;
   std::string_view in = s.substr(1, close - 1);
+  if (in == "..." || in == "\u2026") return close + 1 < s.size() && is_blank(s[close + 1]) ? close + 2 : close + 1;  // elided: "[...]"
   bool seconds = !in.empty() && std::all_of(in.begin(), in.end(), [](char c) { return is_digit(c) || c == '.' || c == ' '; }) &&
                  in.find('.') != std::string_view::npos;
   bool clock = in.size() >= 20 && in.find(':') != std::string_view::npos && is_alpha(in[0]);
@@ -92,6 +93,9 @@ size_t dmesg_prefix(std::string_view s) {
   }
   return i < s.size() && is_blank(s[i]) ? i + 1 : i;  // the one blank printk puts there
 }
+
+// "[*]": a forum's BBCode list item around each pasted line.
+size_t bbcode_item(std::string_view s) { return s.substr(0, 3) == "[*]" ? 3 : 0; }
 
 // "Sep  8 22:52:20 host kernel: " and "2020-09-08T22:52:20.123+02:00 host kernel: ".
 size_t syslog_prefix(std::string_view s) {
@@ -169,6 +173,32 @@ void dedent_blocks(std::vector<Line>& lines, const std::vector<Indent>& indent) 
 }
 
 }  // namespace
+
+bool decode_quoted_printable(std::string_view in, std::string& out) {
+  auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '=') {
+      out += in[i];
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < in.size() && (in[j] == ' ' || in[j] == '\t' || in[j] == '\r')) ++j;
+    if (j == in.size() || in[j] == '\n') {  // soft line break
+      i = j;
+      continue;
+    }
+    if (i + 2 >= in.size() || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) return false;
+    out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+    i += 2;
+    if (out.size() >= 2 && out[out.size() - 2] == '\xC2' && out.back() == '\xA0') {
+      out.pop_back();
+      out.back() = ' ';
+    }
+  }
+  return true;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -251,7 +281,7 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
     // Prefixes nest ("> [  1.2] kvm_intel: ..."): peel until none is left.
     // E-mail quoting may sit outside or inside a log's timestamp, but never
     // after "(XEN) " (Xen's own ">>> Domain 3 <<<" comes there).
-    bool quote_ok = true, prefixed = false;
+    bool quote_ok = true, logged = false;
     size_t page_indent = skip_blanks(s, 0);  // before any prefix: the page's
     for (bool again = true; again;) {
       again = false;
@@ -267,21 +297,22 @@ Lines clean_lines(std::string_view input, uint32_t first_line) {
           if (j < s.size() && s[j] == '>') i = j;  // "> > "
         }
         s.remove_prefix(i);
-        what.quoted = again = prefixed = true;
+        what.quoted = again = true;
         continue;
       }
       std::string_view v = s.substr(lead);
-      for (size_t (*strip)(std::string_view) : {dmesg_prefix, syslog_prefix, xen_prefix, module_prefix}) {
+      for (size_t (*strip)(std::string_view) : {dmesg_prefix, syslog_prefix, xen_prefix, module_prefix, bbcode_item}) {
         if (size_t n = strip(v)) {
           if (strip == xen_prefix) quote_ok = false;
           s.remove_prefix(lead + n);
-          what.prefixes = again = prefixed = true;
+          what.prefixes = again = logged = true;
           break;
         }
       }
     }
-    // A prefixed line's page indentation went with its prefix.
-    indent.push_back(prefixed ? Indent{page_indent, true} : Indent{skip_blanks(s, 0), false});
+    // A log-prefixed line's page indentation went with its prefix; after
+    // quoting alone (">    RAX=..."), the indentation is the quoted page's.
+    indent.push_back(logged ? Indent{page_indent, true} : Indent{skip_blanks(s, 0), false});
     out.lines.push_back(Line{no, s, {}, end - pos});
     if (nl == std::string_view::npos) break;
     pos = nl + 1;

@@ -50,6 +50,11 @@ struct Lines {
   void annotate(std::vector<ReaderNote>& notes) const;
 };
 
+// Decodes quoted-printable (RFC 2045 6.7: "=3D" for '=', "=" ending a soft
+// line break), with a no-break space (=C2=A0) as a blank. False, `out`
+// unused, when the text is not quoted-printable (an "=XX" that is not hex).
+bool decode_quoted_printable(std::string_view in, std::string& out);
+
 // `first_line`: the number of the input's first line (a piece of a larger input).
 Lines clean_lines(std::string_view input, uint32_t first_line = 1);
 

@@ -158,6 +158,15 @@ bool host_line(const Line& l, SlotWriter& w) {
   return false;
 }
 
+Section section_of(std::string_view t) {
+  if (text::starts_with(t, "CR0: actual=")) return Section::Guest;
+  for (std::string_view k : {"PinBased=", "CPUBased=", "SecondaryExec=", "EntryControls=", "ExceptionBitmap=", "VMEntry:",
+                             "VMExit:", "IDTVectoring:", "TSC Offset", "EPT pointer", "TPR Threshold", "PLE Gap",
+                             "Virtual processor ID"})
+    if (text::starts_with(t, k)) return Section::Control;
+  return Section::None;
+}
+
 bool control_line(const Line& l, SlotWriter& w, ControlWords& words) {
   Scanner sc(l);
   bool any = false;

@@ -17,6 +17,11 @@ enum class Section { None, Guest, Host, Control };
 // "*** Guest State ***" and the like; nullopt for other lines.
 std::optional<Section> section_header(std::string_view line);
 
+// The section a dump cut before its header is in, from a line printed only
+// there: "CR0: actual=" (guest), "PinBased=", "VMExit:", "EPT pointer" and
+// the like (control); None for a line both print or neither.
+Section section_of(std::string_view line);
+
 // The raw control words as printed; split at the end of a dump, when the
 // primary word says whether the secondary one is active.
 struct ControlWords {

@@ -167,15 +167,17 @@ class XenReader {
       section_ = *s;
       return;
     }
-    if (!cur_ || (section_ == vmcs::Section::None && !seen_guest_)) {
-      // A paste that starts at the failure line and leaves out '*** Guest
-      // State ***': "CR0: actual=" is printed only for the guest.
-      if (!text::starts_with(t, "CR0: actual=")) return;
+    if (!cur_ || section_ == vmcs::Section::None) {
+      // A paste that starts at the failure line and leaves out the section
+      // header: lines printed only in one section still say something.
+      vmcs::Section s = vmcs::section_of(t);
+      if (s == vmcs::Section::None || (cur_ && seen_guest_)) return;
       if (!cur_) open(next_part_);
       next_part_.clear();
-      section_ = vmcs::Section::Guest;
-      seen_guest_ = true;
-      cur_->notes.push_back({l.no, "the dump starts without '*** Guest State ***': read as guest state"});
+      section_ = s;
+      seen_guest_ = s == vmcs::Section::Guest;
+      cur_->notes.push_back({l.no, s == vmcs::Section::Guest ? "the dump starts without '*** Guest State ***': read as guest state"
+                                                             : "the dump starts inside '*** Control State ***': no guest state"});
     }
     SlotWriter& w = *w_;
     switch (section_) {

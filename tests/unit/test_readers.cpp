@@ -395,3 +395,31 @@ TEST_CASE("readers: a paste of two formats gives a state for each, lines numbere
   for (const auto& n : w[0].notes) named |= n.text.find("look like kvm-vmcb but were not read") != std::string::npos;
   CHECK(named);
 }
+
+TEST_CASE("readers: more of what pastes do: elided timestamps, forum list items, quoted indentation, quoted-printable", "[readers]") {
+  auto elided = read("[\xE2\x80\xA6] *** Guest State ***\n"
+                     "[\xE2\x80\xA6] CR0: actual=0x0000000080040033, shadow=0x0000000080050033, gh_mask=fffffffffffefff7\n"
+                     "[...] CR3 = 0x0000000002684000\n");
+  CHECK(val(elided[0], "CR0") == 0x80040033);
+  CHECK(val(elided[0], "CR3") == 0x2684000);
+  auto forum = read("[*]EAX=00000000 EBX=00000000 ECX=00000046 EDX=00000001 \n"
+                    "[*]EIP=f000ff53 EFL=00250012 [----A--] CPL=0 II=0 A20=1 SMM=0 HLT=0 \n");
+  CHECK(val(forum[0], "RIP") == 0xf000ff53);
+  auto quoted = read(">    RAX=0000000000000000 RBX=0000000000000000 RCX=0000000000000000 RDX=0000000000000f61\n"
+                     ">    RIP=000000000000fff0 RFL=00010002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\n");
+  CHECK(val(quoted[0], "RDX") == 0xf61);
+  CHECK(val(quoted[0], "RIP") == 0xfff0);
+  // Raw quoted-printable: "=3D", "=C2=A0", and a soft break inside a key.
+  auto qp = read("(XEN) *** Guest State ***\n(XEN) CR0: actual=3D0x0000000080050031, shadow=3D0x0000000080050031, gh_ma=\n"
+                 "sk=3Dffffffffffffffff\n(XEN)=C2=A0=C2=A0 CS: 0010 0209b 00000000 0000000000000000\n");
+  CHECK(val(qp[0], "CR0") == 0x80050031);
+  CHECK(val(qp[0], "CS.ar") == 0x209b);
+  // The control section's tail alone, and a dump of which no value reads.
+  auto tail = read("VMExit: intr_info=00000000 errcode=00000000 ilen=00000003\n"
+                   "         reason=80000021 qualification=0000000000000003\nEPT pointer = 0x00000001c4f5101e\n");
+  CHECK(tail[0].format == "kvm-vmcs");
+  CHECK(val(tail[0], "vmx.eptp") == 0x1c4f5101eULL);
+  auto none = readers::read_any("*** Guest State ***\nCR0: actual=0xzz\n", "x.txt", "auto", test::slots(), {});
+  REQUIRE(std::holds_alternative<readers::ReadError>(none));
+  CHECK_THAT(std::get<readers::ReadError>(none).format(), Catch::Contains("no value could be read"));
+}
