@@ -250,9 +250,12 @@ ReadResult read_any(std::string_view text, const std::string& file, const std::s
   if (auto* inputs = std::get_if<Inputs>(&r)) {
     // A dump whose lines were recognised but gave no value (every value cut
     // or unreadable) is nothing to check: an error, not "0 of N given".
+    // (Inferred counts: a QEMU value printed cast to 32 bits is read, its
+    // upper half inferred.)
     bool any = false;
     for (const StateInput& in : *inputs)
-      any |= std::find(in.origin.begin(), in.origin.end(), Origin::Given) != in.origin.end();
+      any |= std::any_of(in.origin.begin(), in.origin.end(),
+                         [](Origin g) { return g == Origin::Given || g == Origin::Inferred || g == Origin::NotLoaded; });
     if (!any && !inputs->empty() && fmt != "json") {  // a JSON state says what it gives
       std::string why;
       for (const ReaderNote& n : (*inputs)[0].notes)

@@ -73,6 +73,8 @@ bool complete(std::string_view t) {
   if (text::starts_with(s, "CR3 =")) return ends_with_hex("CR3 = ", {16});
   if (text::starts_with(s, "PDPTR0")) return ends_with_hex("PDPTR1 = ", {16});
   if (text::starts_with(s, "PDPTR2")) return ends_with_hex("PDPTR3 = ", {16});
+  if (text::starts_with(s, "APIC-access") && s.find("virt-APIC") != std::string::npos)
+    return ends_with_hex("virt-APIC addr = ", {16});
   // Before 5.12 "EFER =     0x...  PAT = 0x..."; later EFER stands alone.
   if (text::starts_with(s, "EFER") && s.find("PAT") != std::string::npos) return ends_with_hex("PAT = ", {16});
   // The host-state lines.

@@ -85,6 +85,9 @@ bool starts_record(std::string_view l) {
     for (std::string_view k : keys) t[static_cast<unsigned char>(k[0])].push_back(k);
     return t;
   }();
+  // An indented block whose wrapped lines lost the indentation keeps it on
+  // the rest: blanks before a key count for nothing.
+  while (!l.empty() && (l[0] == ' ' || l[0] == '\t')) l.remove_prefix(1);
   if (l.empty()) return false;
   for (std::string_view k : by_first[static_cast<unsigned char>(l[0])])
     if (text::starts_with(l, k)) return true;
@@ -93,6 +96,7 @@ bool starts_record(std::string_view l) {
 
 // A record line is complete when its last field is there at a full width.
 bool complete(std::string_view l) {
+  while (!l.empty() && (l[0] == ' ' || l[0] == '\t')) l.remove_prefix(1);
   Line line{0, l, {}};
   Scanner sc(line);
   auto last_ok = [&](std::string_view key, std::initializer_list<unsigned> w) {
@@ -135,7 +139,12 @@ class QemuReader {
   ReadResult run(std::string_view input) {
     text::Lines lines = text::clean_lines(input, opts_.first_line);
     text::join_wrapped(lines, starts_record, complete);
-    for (const Line& l : lines) line(l);
+    // Leading blanks go: a page's indentation that a wrap or a prefix left
+    // on some lines of a block only.
+    for (Line& l : lines) {
+      if (!l.text.empty() && (l.text[0] == ' ' || l.text[0] == '\t')) text::trim_line(l);
+      line(l);
+    }
     close_block();
     if (blocks_.empty())
       return ReadError{file_, 1, 1,
@@ -162,6 +171,7 @@ class QemuReader {
     cur_->format = "qemu";
     w_.emplace(slots_, *cur_);
     printed32_.clear();
+    blank_cs_ = false;
     seen_ = 0;
     lma_layout_ = false;
     target64_ = false;
@@ -439,6 +449,7 @@ class QemuReader {
       return;
     }
     w_->given(field(kAr), ar_from_qemu_flags(fl.value), l.no);
+    if (seg == 1 && (sel.value | base.value | limit.value | fl.value) == 0) blank_cs_ = true;
   }
 
   struct Printed32 {
@@ -458,6 +469,13 @@ class QemuReader {
       if (!seen) absent += (absent.empty() ? "" : ", ") + std::string(k == 1 ? "RIP=/EIP=" : kExpectedLines[k]);
     }
     if (!absent.empty()) w.note(0, "the dump has no " + absent + " line: cut short, so those fields stay missing");
+    // No CPU runs with CS all zero (not even present): the VMM could not
+    // read this vCPU (an SEV-ES/SNP guest's registers are encrypted in its
+    // VMSA, or the vCPU never ran), and shows what it had instead.
+    if (blank_cs_)
+      w.note(0, "CS reads 0000 00000000 00000000 00000000, which no running CPU holds: QEMU could not read this vCPU's "
+                "registers (an SEV-ES/SNP guest's are encrypted; or the vCPU never ran), so findings describe the "
+                "dump, not the guest");
     // qemu-system-i386 prints DR0 with 8 digits: its registers are 32-bit and
     // complete. qemu-system-x86_64 prints 16: a 32-bit value may hide an upper half.
     // Under EFER.LMA (compatibility mode: the 32-bit layout with 64-bit
@@ -536,6 +554,7 @@ class QemuReader {
   std::optional<SlotWriter> w_;
   std::optional<Header> pending_;
   std::vector<Printed32> printed32_;
+  bool blank_cs_ = false;  // "CS =0000 00000000 00000000 00000000"
   unsigned seen_ = 0;  // bit k: a kExpectedLines[k] line was in this block
   bool target64_ = false, target_known_ = false, has_gprs_ = false, any_ = false, seen_internal_ = false;
   bool lma_layout_ = false;

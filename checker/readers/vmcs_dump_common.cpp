@@ -107,6 +107,9 @@ bool guest_line(const Line& l, SlotWriter& w) {
     field(sc, l, w, "SSP TABLE", "INTERRUPT_SSP_TABLE_ADDR", {16});
     return true;
   }
+  // The KVM CET series as posted (2021) printed the three on lines of their own.
+  if (starts_with(t, "SSP TABLE")) return field(sc, l, w, "SSP TABLE", "INTERRUPT_SSP_TABLE_ADDR", {16});
+  if (starts_with(t, "SSP =")) return field(sc, l, w, "SSP =", "SSP", {16});
   return false;
 }
 

@@ -62,6 +62,8 @@ bool complete(std::string_view t) {
     }
   if (text::starts_with(s, "***")) return s.size() > 6 && s.substr(s.size() - 3) == "***";  // "*** Guest State ***"
   // vmcs_dump_vcpu's multi-field lines, whole once their last field is.
+  if (text::starts_with(s, "TPR Threshold") && s.find("PostedIntr") != std::string_view::npos)
+    return text::last_field_complete(s, {{"TPR Threshold", "PostedIntrVec = ", {2}}});
   if (text::starts_with(s, "RSP =") || text::starts_with(s, "RFLAGS="))  // "RIP = 0x... (0x...)"
     return text::last_field_complete(s, {{"RSP =", "RIP = ", {16}}, {"RFLAGS=", "DR7 = ", {16}}}) &&
            (s.find('(', s.rfind(" = ")) == std::string::npos || s.back() == ')');

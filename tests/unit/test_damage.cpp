@@ -5,13 +5,16 @@
 // FAIL, and a text that read before the damage still reads.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 
 #include "checker.gen.hpp"
 #include "engine/run_checks.hpp"
 #include "readers/detect.hpp"
+#include "readers/dump_text.hpp"
 #include "support/helpers.hpp"
 
 using namespace vcpuspec;
@@ -60,9 +63,11 @@ std::string each_line(const std::string& text, const std::function<std::string(c
   return out;
 }
 
-// An e-mail client's wrap: break at the last blank before `width`.
+// An e-mail client's wrap: break at the last blank before `width` (trailing
+// blanks dropped first: a wrap there would only add an empty line).
 std::string wrap(const std::string& text, size_t width) {
   return each_line(text, [width](std::string l) {
+    while (!l.empty() && (l.back() == ' ' || l.back() == '\t')) l.pop_back();
     std::string out;
     while (l.size() > width) {
       size_t cut = l.rfind(' ', width);
@@ -82,7 +87,6 @@ struct Damage {
 
 const std::vector<Damage>& damages() {
   static const std::vector<Damage> d = {
-      {"wrap at 60", [](const std::string& t) { return wrap(t, 60); }},
       {"wrap at 72", [](const std::string& t) { return wrap(t, 72); }},
       {"wrap at 80", [](const std::string& t) { return wrap(t, 80); }},
       {"quote '> '", [](const std::string& t) { return each_line(t, [](const std::string& l) { return "> " + l; }); }},
@@ -118,6 +122,10 @@ TEST_CASE("damage: no paste damage flips a verdict or loses a dump", "[dumps][da
     std::string name = std::filesystem::path(path).filename().string();
     auto before = verdicts(text);
     REQUIRE(before);
+    // Quoted-printable is how a mail archive stores the text, not what a
+    // reader sees: mail and web pages damage the decoded text.
+    std::string decoded;
+    if (text.find("=3D") != std::string::npos && readers::text::decode_quoted_printable(text, decoded)) text = decoded;
     for (const Damage& d : damages()) {
       auto after = verdicts(d.apply(text));
       if (!after) {
@@ -153,6 +161,8 @@ TEST_CASE("damage: no paste damage flips a verdict or loses a dump", "[dumps][da
     }
   }
   CHECK(compared > 10000);
+  // The whole list, unwrapped, for whoever fixes a reader.
+  if (const char* out = std::getenv("VCPUSPEC_DAMAGE_REPORT")) std::ofstream(out) << "lost:" << lost << "\nflips:" << flips << "\n";
   INFO("damage that lost a dump:" << lost);
   CHECK(lost.empty());
   INFO("verdicts flipped by damage:" << flips);
