@@ -162,4 +162,14 @@ void finish_input(StateInput& in, Slots slots, const ReadOptions& o) {
   apply_defaults(slots, in);
 }
 
+StateInput guest_visible(const StateInput& in) {
+  StateInput out = in;
+  for (const StateInput::GuestValue& g : in.guest_values) {
+    out.state.set(g.slot, g.value);
+    out.origin[g.slot] = g.origin;
+  }
+  out.guest_values.clear();
+  return out;
+}
+
 }  // namespace vcpuspec::readers

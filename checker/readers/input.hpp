@@ -41,10 +41,22 @@ struct StateInput {
   // Slots the input gives as the guest's effective value, not as the VMCS or
   // VMCB field: they count whatever the entry controls (KVM's "EFER (effective)").
   std::vector<size_t> effective;
+  // Where the state is the VMCS or VMCB a VMM builds from a guest-visible
+  // dump (QEMU read as vmx: CR0.NE and CR4.VMXE set), the guest's own values:
+  // what --expect compares with the architectural RESET/INIT state.
+  struct GuestValue {
+    size_t slot;
+    uint64_t value;
+    Origin origin;
+  };
+  std::vector<GuestValue> guest_values;
 
   // "file" or "file [CPU#1]": how reports name this input.
   std::string name() const { return part.empty() ? file : file + " [" + part + "]"; }
 };
+
+// The input as the guest sees it: `guest_values` put back.
+StateInput guest_visible(const StateInput& in);
 
 // A bad input: one line, `file:line:col: error: message`.
 struct ReadError {

@@ -515,10 +515,17 @@ class QemuReader {
   // guest's view (KVM_GET_SREGS), the VM-entry checks read the VMCS.
   void vmx_view(SlotWriter& w) {
     long cr0 = id(kCR0), cr4 = id(kCR4), efer = id(kEFER), ia32e = id(kIa32eModeGuest);
-    if (w.has(cr0) && !(w.get(cr0) & 0x20))
+    auto keep = [&](long slot) {
+      cur_->guest_values.push_back({static_cast<size_t>(slot), w.get(slot), cur_->origin[static_cast<size_t>(slot)]});
+    };
+    if (w.has(cr0) && !(w.get(cr0) & 0x20)) {
+      keep(cr0);
       w.inferred(cr0, w.get(cr0) | 0x20, 0, "KVM always sets CR0.NE in the VMCS guest CR0 (vmx_set_cr0)");
-    if (w.has(cr4) && !(w.get(cr4) & 0x2000))
+    }
+    if (w.has(cr4) && !(w.get(cr4) & 0x2000)) {
+      keep(cr4);
       w.inferred(cr4, w.get(cr4) | 0x2000, 0, "KVM always sets CR4.VMXE in the VMCS guest CR4 (vmx_set_cr4)");
+    }
     if (w.has(efer) && !w.has(ia32e))
       w.inferred(ia32e, (w.get(efer) >> 10) & 1, 0,
                  "KVM sets the IA-32e mode guest entry control from EFER.LMA (vmx_set_efer)");
@@ -526,9 +533,11 @@ class QemuReader {
       long ar = id(seg_field(seg, kAr));
       std::string_view name = kFieldNames[seg_field(seg, kSel)];
       std::string s(name.substr(0, name.find('.')));
-      if (w.has(ar) && !(w.get(ar) & 0x80) && !(w.get(ar) & 0x10000))
+      if (w.has(ar) && !(w.get(ar) & 0x80) && !(w.get(ar) & 0x10000)) {
+        keep(ar);
         w.inferred(ar, 0x10000, 0,
                    std::string("QEMU shows ") + s + " not present; KVM writes it to the VMCS as unusable (vmx_segment_access_rights)");
+      }
     }
     w.note(0, "without unrestricted guest KVM also forces CR0.PE/PG (and CR4.PAE) in the VMCS and runs real mode in vm86; "
               "the dump cannot show which: set vmx.unrestricted_guest with --set if known");
@@ -537,8 +546,10 @@ class QemuReader {
   // What KVM puts in the VMCB (svm_set_efer, init_vmcb).
   void svm_view(SlotWriter& w) {
     long efer = id(kEFER), vmrun = id(kInterceptVmrun);
-    if (w.has(efer) && !(w.get(efer) & 0x1000))
+    if (w.has(efer) && !(w.get(efer) & 0x1000)) {
+      cur_->guest_values.push_back({static_cast<size_t>(efer), w.get(efer), cur_->origin[static_cast<size_t>(efer)]});
       w.inferred(efer, w.get(efer) | 0x1000, 0, "KVM runs the guest with EFER.SVME=1 in the VMCB (svm_set_efer)");
+    }
     if (vmrun >= 0 && !w.has(vmrun))
       w.inferred(vmrun, 1, 0, "KVM always intercepts VMRUN (init_vmcb)");
   }

@@ -95,6 +95,11 @@ TEST_CASE("readers: QEMU read as vmx gets KVM's VMCS view, inferred", "[readers]
   CHECK(val(in, "CR4") == (0x626e8 | 0x2000));  // VMXE
   CHECK(val(in, "DS.ar") == 0x10000);         // not present -> unusable
   CHECK(org(in, "DS.ar") == Origin::Inferred);
+  // What --expect compares: the guest's own values.
+  auto guest = readers::guest_visible(in);
+  CHECK(val(guest, "CR4") == 0x626e8);
+  CHECK(org(guest, "CR4") == Origin::Inferred);  // QEMU prints CR4 cast to 32 bits
+  CHECK(val(guest, "DS.ar") == 0);
 }
 
 TEST_CASE("readers: QEMU's header says which hypervisor failed", "[readers]") {
