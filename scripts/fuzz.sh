@@ -10,7 +10,7 @@ case "$target" in
   fuzz_spec) seeds="spec/arch spec/kvm spec/properties tests/golden/diagnostics tests/data/specs tests/data/bad/spec" ;;
   fuzz_state_json) seeds="docs/examples tests/data/bad/state" ;;
   fuzz_trace) seeds="tests/data/traces tests/data/bad/trace" ;;
-  fuzz_qemu|fuzz_kvm_vmcs|fuzz_kvm_vmcb|fuzz_xen_vmcs|fuzz_kvm_sregs|fuzz_dump_auto) seeds="tests/data/dumps" ;;
+  fuzz_qemu|fuzz_kvm_vmcs|fuzz_kvm_vmcb|fuzz_xen_vmcs|fuzz_kvm_sregs|fuzz_dump_auto) seeds="tests/data/dumps tests/data/bad/state" ;;
   *) echo "fuzz.sh: unknown target $target (fuzz_spec, fuzz_state_json or a dump reader: fuzz_qemu, fuzz_kvm_vmcs, fuzz_kvm_vmcb, fuzz_xen_vmcs, fuzz_kvm_sregs, fuzz_dump_auto; or fuzz_trace)" >&2; exit 2 ;;
 esac
 

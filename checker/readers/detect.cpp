@@ -109,6 +109,9 @@ std::string lines_of(const Segment& s, std::string_view text) {
   return "lines " + std::to_string(s.first_line) + "-" + std::to_string(last);
 }
 
+ReadResult read_text(std::string_view text, const std::string& file, const std::string& format, Slots slots,
+                     const ReadOptions& o);
+
 // Each part by its own reader; a part that does not read is named in a note
 // on every input the others gave (only when none read is it the error).
 ReadResult read_segments(std::string_view text, const std::string& file, const std::vector<Segment>& parts, Slots slots,
@@ -121,7 +124,7 @@ ReadResult read_segments(std::string_view text, const std::string& file, const s
   for (const Segment& s : parts) {
     ReadOptions po = o;
     po.first_line = s.first_line;
-    ReadResult r = read_any(text.substr(s.begin, s.end - s.begin), file, s.format, slots, po);
+    ReadResult r = read_text(text.substr(s.begin, s.end - s.begin), file, s.format, slots, po);
     if (auto* e = std::get_if<ReadError>(&r)) {
       if (!first_error) first_error = *e;
       dropped.push_back({s.start_line, lines_of(s, text) + " look like " + s.format + " but were not read: " + e->message});
@@ -195,11 +198,11 @@ std::optional<Detected> detect_format(std::string_view text) {
 ReadResult read_any(std::string_view text, const std::string& file, const std::string& format, Slots slots,
                     const ReadOptions& o) {
   // A mail archive's raw quoted-printable ("CR0: actual=3D0x...", soft line
-  // breaks): decoded whole first, then read as the text the mail showed.
+  // breaks): decoded whole first, once, then read as the text the mail showed.
   if (format != "json" && text.find("=3D") != std::string_view::npos) {
     std::string decoded;
     if (text::decode_quoted_printable(text, decoded)) {
-      ReadResult r = read_any(decoded, file, format, slots, o);
+      ReadResult r = read_text(decoded, file, format, slots, o);
       if (auto* inputs = std::get_if<Inputs>(&r))
         for (StateInput& in : *inputs)
           in.notes.push_back({0, "decoded the mail's quoted-printable encoding (=3D, =C2=A0, '=' line ends): line numbers "
@@ -207,6 +210,13 @@ ReadResult read_any(std::string_view text, const std::string& file, const std::s
       return r;
     }
   }
+  return read_text(text, file, format, slots, o);
+}
+
+namespace {
+
+ReadResult read_text(std::string_view text, const std::string& file, const std::string& format, Slots slots,
+                     const ReadOptions& o) {
   std::string fmt = format;
   std::optional<Detected> detected;
   if (fmt == "auto") {
@@ -269,6 +279,8 @@ ReadResult read_any(std::string_view text, const std::string& file, const std::s
   }
   return r;
 }
+
+}  // namespace
 
 void note_detected(StateInput& in, const Detected& d) {
   in.format_detected = true;

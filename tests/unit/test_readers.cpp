@@ -419,6 +419,9 @@ TEST_CASE("readers: more of what pastes do: elided timestamps, forum list items,
                  "sk=3Dffffffffffffffff\n(XEN)=C2=A0=C2=A0 CS: 0010 0209b 00000000 0000000000000000\n");
   CHECK(val(qp[0], "CR0") == 0x80050031);
   CHECK(val(qp[0], "CS.ar") == 0x209b);
+  // Decoded once: "=3D3D3D..." decodes to more "=3D", which is text then.
+  auto nested = readers::read_any("=3D" + std::string(200000, 'D'), "x.txt", "auto", test::slots(), {});
+  CHECK(std::holds_alternative<readers::ReadError>(nested));
   // The control section's tail alone, and a dump of which no value reads.
   auto tail = read("VMExit: intr_info=00000000 errcode=00000000 ilen=00000003\n"
                    "         reason=80000021 qualification=0000000000000003\nEPT pointer = 0x00000001c4f5101e\n");
