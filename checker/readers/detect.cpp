@@ -155,7 +155,8 @@ std::optional<Detected> detect_format(std::string_view text) {
   // A mail wrap may split a header ("*** Guest" / "State ***") or a CR line
   // ("CR0:" / "actual=..."): their parts mark the format too.
   at = first_of(text, {{"*** Guest State ***"}, {"*** Control State ***"}, {"*** Host State ***"}, {"CR0: actual=", 3},
-                       {"*** Guest"}, {"*** Host"}, {", gh_mask="}, {"VMExit: intr_info=", 2}},
+                       {"*** Guest"}, {"*** Host"}, {", gh_mask="}, {"VMExit: intr_info=", 2},
+                       {"RFLAGS=0x", 6}},
                 hit);
   if (at != std::string_view::npos) {
     std::string_view xen_hit;

@@ -101,6 +101,21 @@ bool complete(std::string_view t) {
   return colon == std::string::npos;
 }
 
+// The area only `t`'s key is printed in, for a dump whose headers were elided.
+enum class AreaOf { None, Control, Save };
+AreaOf area_key(std::string_view t) {
+  for (std::string_view k : {"cr_read:", "cr_write:", "dr_read:", "dr_write:", "exceptions:", "intercepts:",
+                             "iopm_base_pa:", "msrpm_base_pa:", "tsc_offset:", "asid:", "tlb_ctl:", "int_ctl:",
+                             "int_vector:", "int_state:", "exit_code:", "exit_info1:", "exit_info2:", "exit_int_info:",
+                             "nested_ctl:", "nested_cr3:", "event_inj:", "virt_ext:"})
+    if (text::starts_with(t, k)) return AreaOf::Control;
+  for (std::string_view k : {"cpl:", "vmpl:", "es:", "cs:", "ss:", "ds:", "fs:", "gs:", "gdtr:", "ldtr:", "idtr:", "tr:",
+                             "cr0:", "cr3:", "dr6:", "rip:", "rsp:", "rax:", "star:", "cstar:", "kernel_gs_base:",
+                             "sysenter_cs:", "gpat:", "g_pat:"})
+    if (text::starts_with(t, k)) return AreaOf::Save;
+  return AreaOf::None;
+}
+
 class VmcbReader {
  public:
   VmcbReader(const std::string& file, Slots slots, const ReadOptions& o) : file_(file), slots_(slots), opts_(o) {}
@@ -151,6 +166,13 @@ class VmcbReader {
     if (!cur_) return;
     if (any_) {
       finish_controls();
+      // Without NPT KVM forces CR0.PG (and WP) in the VMCB (svm_set_cr0):
+      // a real-mode guest runs in paged real mode, which the save area shows.
+      long cr0 = find_slot(slots_, "CR0");
+      if (cr0 >= 0 && w_->has(cr0) && (w_->get(cr0) & 0x80000001) == 0x80000000)
+        cur_->notes.push_back({0, "CR0.PG=1 with PE=0 in the VMCB is paged real mode: without nested paging KVM sets PG and "
+                                  "WP in the VMCB's CR0 (Linux arch/x86/kvm/svm/svm.c svm_set_cr0 at v7.1.3), so the guest's "
+                                  "own CR0 may have PG=0; the ARCH checks judge the VMCB's value"});
       finish_input(*cur_, slots_, opts_);
       dumps_.push_back(std::move(*cur_));
     }
@@ -164,6 +186,7 @@ class VmcbReader {
       close();
       pending_notes_.push_back({l.no, "KVM: FAILED VMRUN WITH VMCB: VMRUN failed its consistency checks (VMEXIT_INVALID)"});
       next_part_.clear();
+      area_ = Area::None;
       return;
     }
     if (text::starts_with(t, "VMCB ") && t.find("last attempted VMRUN on CPU") != std::string::npos) {
@@ -184,6 +207,20 @@ class VmcbReader {
       seen_save_ = true;
       area_ = Area::Save;
       return;
+    }
+    if (area_ == Area::None) {
+      // A dump whose area headers were elided ("KVM: FAILED VMRUN WITH
+      // VMCB:", "[...]", "cpl: 0 efer: ..."): keys printed in only one area
+      // say which.
+      AreaOf k = area_key(t);
+      Area a = k == AreaOf::Save ? Area::Save : k == AreaOf::Control ? Area::Control : Area::None;
+      if (a == Area::None) return;
+      if (!cur_) open(next_part_);
+      next_part_.clear();
+      area_ = a;
+      (a == Area::Save ? seen_save_ : seen_control_) = true;
+      cur_->notes.push_back({l.no, std::string("no '") + (a == Area::Save ? "VMCB State Save Area:" : "VMCB Control Area:") +
+                                       "' header before this line (elided?): read as that area"});
     }
     if (!cur_) return;
     if (area_ == Area::Control) control(l);

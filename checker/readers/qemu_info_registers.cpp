@@ -78,7 +78,7 @@ bool starts_record(std::string_view l) {
   static constexpr std::string_view keys[] = {
       "RAX=", "RSI=", "R8 =", "R12=", "R16=", "R20=", "R24=", "R28=", "RIP=", "EAX=", "ESI=", "EIP=", "ES =",
       "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR =", "GDT=", "IDT=", "CR0=", "DR0=", "DR6=", "EFER=",
-      "CCS=", "FCW=", "FPR", "XMM", "YMM", "ZMM", "Opmask", "Code=", "CPU#", "KVM", "extra data", "emulation failure"};
+      "CCS=", "FCW=", "FPR", "XMM", "YMM", "ZMM", "Opmask", "Code=", "CPU#", "CPU Reset", "KVM", "extra data", "emulation failure"};
   // Bucketed by first byte: called on every line, once or twice.
   static const auto by_first = [] {
     std::array<std::vector<std::string_view>, 256> t;
@@ -196,6 +196,12 @@ class QemuReader {
     if (!starts_record(t)) return;
     if (text::starts_with(t, "CPU#")) {
       open_block(text::trim(t));
+      return;
+    }
+    if (text::starts_with(t, "CPU Reset")) {  // -d cpu_reset: "CPU Reset (CPU 0)"
+      open_block(text::trim(t));
+      cur_->notes.push_back({l.no, "QEMU's -d cpu_reset prints the state just before the reset it logs (x86_cpu_reset); the "
+                                   "first of a run is QEMU's zeroed CPUState, which no CPU held"});
       return;
     }
     if (header(l)) return;
@@ -449,7 +455,8 @@ class QemuReader {
       return;
     }
     w_->given(field(kAr), ar_from_qemu_flags(fl.value), l.no);
-    if (seg == 1 && (sel.value | base.value | limit.value | fl.value) == 0) blank_cs_ = true;
+    // Selector, base and limit 0 and no code segment (S or the code bit clear).
+    if (seg == 1 && (sel.value | base.value | limit.value) == 0 && (fl.value & 0x1800) != 0x1800) blank_cs_ = true;
   }
 
   struct Printed32 {
@@ -469,13 +476,14 @@ class QemuReader {
       if (!seen) absent += (absent.empty() ? "" : ", ") + std::string(k == 1 ? "RIP=/EIP=" : kExpectedLines[k]);
     }
     if (!absent.empty()) w.note(0, "the dump has no " + absent + " line: cut short, so those fields stay missing");
-    // No CPU runs with CS all zero (not even present): the VMM could not
-    // read this vCPU (an SEV-ES/SNP guest's registers are encrypted in its
-    // VMSA, or the vCPU never ran), and shows what it had instead.
+    // No CPU runs with a CS of selector, base and limit 0 that is no code
+    // segment: the VMM could not read this vCPU (an SEV-ES/SNP or TDX
+    // guest's registers are encrypted, or the vCPU never ran), and shows what
+    // it had instead.
     if (blank_cs_)
-      w.note(0, "CS reads 0000 00000000 00000000 00000000, which no running CPU holds: QEMU could not read this vCPU's "
-                "registers (an SEV-ES/SNP guest's are encrypted; or the vCPU never ran), so findings describe the "
-                "dump, not the guest");
+      w.note(0, "CS reads selector 0, base 0, limit 0 and is no code segment, which no running CPU holds: QEMU could not "
+                "read this vCPU's registers (an SEV-ES/SNP or TDX guest's are encrypted; or the vCPU never ran), so "
+                "findings describe the dump, not the guest");
     // qemu-system-i386 prints DR0 with 8 digits: its registers are 32-bit and
     // complete. qemu-system-x86_64 prints 16: a 32-bit value may hide an upper half.
     // Under EFER.LMA (compatibility mode: the 32-bit layout with 64-bit
@@ -565,7 +573,7 @@ class QemuReader {
   std::optional<SlotWriter> w_;
   std::optional<Header> pending_;
   std::vector<Printed32> printed32_;
-  bool blank_cs_ = false;  // "CS =0000 00000000 00000000 00000000"
+  bool blank_cs_ = false;  // "CS =0000 00000000 00000000 00000000" (or 00008000)
   unsigned seen_ = 0;  // bit k: a kExpectedLines[k] line was in this block
   bool target64_ = false, target_known_ = false, has_gprs_ = false, any_ = false, seen_internal_ = false;
   bool lma_layout_ = false;

@@ -162,7 +162,11 @@ bool host_line(const Line& l, SlotWriter& w) {
 }
 
 Section section_of(std::string_view t) {
-  if (text::starts_with(t, "CR0: actual=")) return Section::Guest;
+  // The guest's own layouts: "CR4: actual=", "RSP = ... RIP =" (the host
+  // prints "RIP = ... RSP ="), "RFLAGS=", "CR3 = " (the host "CR3=").
+  for (std::string_view k : {"CR0: actual=", "CR4: actual=", "RSP =", "RFLAGS=", "CR3 =", "PDPTR", "PDPTE", "DebugCtl",
+                             "Interruptibility"})
+    if (text::starts_with(t, k)) return Section::Guest;
   for (std::string_view k : {"PinBased=", "CPUBased=", "SecondaryExec=", "EntryControls=", "ExceptionBitmap=", "VMEntry:",
                              "VMExit:", "IDTVectoring:", "TSC Offset", "EPT pointer", "TPR Threshold", "PLE Gap",
                              "Virtual processor ID"})

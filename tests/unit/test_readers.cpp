@@ -431,3 +431,23 @@ TEST_CASE("readers: more of what pastes do: elided timestamps, forum list items,
   REQUIRE(std::holds_alternative<readers::ReadError>(none));
   CHECK_THAT(std::get<readers::ReadError>(none).format(), Catch::Contains("no value could be read"));
 }
+
+TEST_CASE("readers: dumps with their headers elided are read from keys printed in one place only", "[readers]") {
+  auto vmcb = read("KVM: FAILED VMRUN WITH VMCB:\n[...]\ncpl: 0 efer: 0000000000001000\ncr0: 0000000080010010 cr2: "
+                   "00007fd7fe85bf90\n[...]\n");
+  REQUIRE(vmcb.size() == 1);
+  CHECK(val(vmcb[0], "EFER") == 0x1000);
+  CHECK(val(vmcb[0], "CR0") == 0x80010010);
+  bool paged_real = false;
+  for (const auto& n : vmcb[0].notes) paged_real |= n.text.find("paged real mode") != std::string::npos;
+  CHECK(paged_real);
+  auto xen = read("(XEN) d12v0 vmentry failure (reason 0x80000021): Invalid guest state (0)\n...\n"
+                  "(XEN) RFLAGS=0x00000002 (0x00000002)  DR7 = 0x4000000000000001\n");
+  CHECK(val(xen[0], "DR7") == 0x4000000000000001ULL);
+  auto reset = read("CPU Reset (CPU 0)\nEAX=00000000 EBX=00000000 ECX=00000000 EDX=00000000\n"
+                    "EIP=00000000 EFL=00000000 [-------] CPL=0 II=0 A20=0 SMM=0 HLT=0\n");
+  CHECK(reset[0].part == "CPU Reset (CPU 0)");
+  bool zeroed = false;
+  for (const auto& n : reset[0].notes) zeroed |= n.text.find("zeroed CPUState") != std::string::npos;
+  CHECK(zeroed);
+}
