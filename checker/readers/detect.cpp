@@ -53,6 +53,9 @@ size_t first_of(std::string_view text, std::initializer_list<Marker> markers, st
 // QEMU's "KEY=" followed by a hex digit, as cpu_dump_state prints it,
 // starting before `before`.
 size_t qemu_marker(std::string_view text, std::string_view key, size_t before) {
+  // Only the text before `before` is searched: a key a dump lacks ("RBX=" in
+  // a 32-bit one) must not cost a scan of the whole input.
+  if (before != std::string_view::npos) text = text.substr(0, std::min(text.size(), before + key.size()));
   for (size_t at = text.find(key); at < before; at = text.find(key, at + 1)) {
     size_t v = at + key.size();
     bool word_start = at == 0 || !std::isalnum(static_cast<unsigned char>(text[at - 1]));
@@ -155,8 +158,8 @@ std::optional<Detected> detect_format(std::string_view text) {
   // A mail wrap may split a header ("*** Guest" / "State ***") or a CR line
   // ("CR0:" / "actual=..."): their parts mark the format too.
   at = first_of(text, {{"*** Guest State ***"}, {"*** Control State ***"}, {"*** Host State ***"}, {"CR0: actual=", 3},
-                       {"*** Guest"}, {"*** Host"}, {", gh_mask="}, {"VMExit: intr_info=", 2},
-                       {"RFLAGS=0x", 6}},
+                       {"*** Guest"}, {"*** Host"}, {", gh_mask="}, {"VMExit: intr_info=", 6},
+                       {"RFLAGS=0x", 2}},
                 hit);
   if (at != std::string_view::npos) {
     std::string_view xen_hit;

@@ -327,7 +327,7 @@ void Lines::annotate(std::vector<ReaderNote>& notes) const {
   for (const ReaderNote& n : join_notes) notes.push_back(n);
 }
 
-void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete) {
+void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete, bool record_tails) {
   std::vector<Line>& all = lines.lines;
   size_t kept = 0;  // lines are compacted in place: all[0, kept) is the result so far
   std::string joined;
@@ -371,7 +371,7 @@ void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete) {
     bool record = text && starts_record(l.text);
     int open = -1;  // this line's record is incomplete: computed when needed
     bool glue = false;
-    if (kept > 0 && record) {
+    if (kept > 0 && record && record_tails) {
       // A continuation that itself looks like a record ("CS:RIP=0010:..."
       // after "Sysenter RSP=...") is glued only where a mail client would
       // have moved its first word (the line before plus that word is wider
@@ -388,7 +388,7 @@ void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete) {
         open = !complete(l.text);
         glue = open && complete(glued(trim_view(t), nullptr));
       }
-    } else if (kept > 0 && text) {
+    } else if (kept > 0 && text && !record) {
       glue = prev_open();
     }
     if (glue) {

@@ -63,7 +63,10 @@ Lines clean_lines(std::string_view input, uint32_t first_line = 1);
 // numbers that span the glue point are only trusted at their full printed
 // width (see Scanner::hex).
 using LinePred = bool (*)(std::string_view);  // a plain function: called on every line
-void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete);
+// `record_tails`: a wrap may leave a record-looking word at a line start
+// ("CS:RIP=" after "Sysenter RSP=..."); false for formats where no record's
+// tail starts like a record (QEMU), which spares a test per line.
+void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete, bool record_tails = true);
 // Blanks off both ends of a line, its join offsets moved with its text.
 void trim_line(Line& l);
 

@@ -138,7 +138,9 @@ class QemuReader {
 
   ReadResult run(std::string_view input) {
     text::Lines lines = text::clean_lines(input, opts_.first_line);
-    text::join_wrapped(lines, starts_record, complete);
+    // No tail of a cpu_dump_state line starts with a record's first key
+    // ("DR3=", "R15=", "RFL=", "DPL=" are none): no record-looking tails.
+    text::join_wrapped(lines, starts_record, complete, false);
     // Leading blanks go: a page's indentation that a wrap or a prefix left
     // on some lines of a block only.
     for (Line& l : lines) {
