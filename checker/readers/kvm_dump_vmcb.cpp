@@ -101,19 +101,20 @@ bool complete(std::string_view t) {
   return colon == std::string::npos;
 }
 
+enum class Area { None, Control, Save };
+
 // The area only `t`'s key is printed in, for a dump whose headers were elided.
-enum class AreaOf { None, Control, Save };
-AreaOf area_key(std::string_view t) {
+Area area_key(std::string_view t) {
   for (std::string_view k : {"cr_read:", "cr_write:", "dr_read:", "dr_write:", "exceptions:", "intercepts:",
                              "iopm_base_pa:", "msrpm_base_pa:", "tsc_offset:", "asid:", "tlb_ctl:", "int_ctl:",
                              "int_vector:", "int_state:", "exit_code:", "exit_info1:", "exit_info2:", "exit_int_info:",
                              "nested_ctl:", "nested_cr3:", "event_inj:", "virt_ext:"})
-    if (text::starts_with(t, k)) return AreaOf::Control;
+    if (text::starts_with(t, k)) return Area::Control;
   for (std::string_view k : {"cpl:", "vmpl:", "es:", "cs:", "ss:", "ds:", "fs:", "gs:", "gdtr:", "ldtr:", "idtr:", "tr:",
                              "cr0:", "cr3:", "dr6:", "rip:", "rsp:", "rax:", "star:", "cstar:", "kernel_gs_base:",
                              "sysenter_cs:", "gpat:", "g_pat:"})
-    if (text::starts_with(t, k)) return AreaOf::Save;
-  return AreaOf::None;
+    if (text::starts_with(t, k)) return Area::Save;
+  return Area::None;
 }
 
 class VmcbReader {
@@ -139,8 +140,6 @@ class VmcbReader {
   }
 
  private:
-  enum class Area { None, Control, Save };
-
   void open(const std::string& part) {
     close();
     cur_.emplace();
@@ -212,8 +211,7 @@ class VmcbReader {
       // A dump whose area headers were elided ("KVM: FAILED VMRUN WITH
       // VMCB:", "[...]", "cpl: 0 efer: ..."): keys printed in only one area
       // say which.
-      AreaOf k = area_key(t);
-      Area a = k == AreaOf::Save ? Area::Save : k == AreaOf::Control ? Area::Control : Area::None;
+      Area a = area_key(t);
       if (a == Area::None) return;
       if (!cur_) open(next_part_);
       next_part_.clear();

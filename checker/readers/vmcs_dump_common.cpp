@@ -161,6 +161,11 @@ bool host_line(const Line& l, SlotWriter& w) {
   return false;
 }
 
+const char* headerless_note(Section s) {
+  return s == Section::Guest ? "the dump starts without '*** Guest State ***': read as guest state"
+                             : "the dump starts inside '*** Control State ***': no guest state";
+}
+
 Section section_of(std::string_view t) {
   // The guest's own layouts: "CR4: actual=", "RSP = ... RIP =" (the host
   // prints "RIP = ... RSP ="), "RFLAGS=", "CR3 = " (the host "CR3=").

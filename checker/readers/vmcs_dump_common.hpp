@@ -21,6 +21,8 @@ std::optional<Section> section_header(std::string_view line);
 // there: "CR0: actual=" (guest), "PinBased=", "VMExit:", "EPT pointer" and
 // the like (control); None for a line both print or neither.
 Section section_of(std::string_view line);
+// The note for a dump read from such a line on: which section it starts in.
+const char* headerless_note(Section s);
 
 // The raw control words as printed; split at the end of a dump, when the
 // primary word says whether the secondary one is active.

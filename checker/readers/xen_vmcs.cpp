@@ -178,8 +178,7 @@ class XenReader {
       next_part_.clear();
       section_ = s;
       seen_guest_ = s == vmcs::Section::Guest;
-      cur_->notes.push_back({l.no, s == vmcs::Section::Guest ? "the dump starts without '*** Guest State ***': read as guest state"
-                                                             : "the dump starts inside '*** Control State ***': no guest state"});
+      cur_->notes.push_back({l.no, vmcs::headerless_note(s)});
     }
     SlotWriter& w = *w_;
     switch (section_) {
