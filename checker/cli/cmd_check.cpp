@@ -10,10 +10,12 @@
 #include <optional>
 #include <span>
 
+#include "builtin/check_model.hpp"
 #include "checker.gen.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/spec_source.hpp"
+#include "engine/decide_exactly.hpp"
 #include "engine/expect_state.hpp"
 #include "engine/not_loaded.hpp"
 #include "engine/run_checks.hpp"
@@ -45,6 +47,7 @@ struct CheckArgs {
   bool batch = false;
   bool verbose = false;
   bool entry_only = false;  // only the entry question sets the exit code
+  bool three_valued = false;  // no Z3 for checks the generated code leaves unknown
   double timeout_s = 0;
 };
 
@@ -255,15 +258,19 @@ class InputChecker {
     ci.input = &in;
     ci.run = engine::run_checks(std::span(generated::kChecks, generated::kNumChecks),
                                 std::span(generated::kCheckGroups, generated::kNumCheckGroups), slots(), in, a_.only);
+    if (ci.run.unknown && !a_.three_valued) {
+      // The checks' model from the generated tables: no spec parse.
+      engine::decide_exactly(ci.run, std::span(generated::kChecks, generated::kNumChecks), slots(), in, [&] {
+        if (!decider_)
+          decider_ = std::make_unique<smt::CompletionDecider>(builtin::check_model(), smt::CompletionOptions{true, exact_limits()});
+        return decider_.get();
+      });
+    }
     if (!expect_) return note(ci);
     // RESET and INIT are what the guest sees: a VMCS view read from a guest
     // dump (CR0.NE, CR4.VMXE forced by KVM) is compared as the guest saw it.
     const readers::StateInput guest = readers::guest_visible(in);
-    if (!spec_ && !engine::expect_decidable(*expect_, slots(), guest, before_)) {
-      exit = kOk;
-      spec_ = load_spec({}, exit);
-      if (!spec_) return false;
-    }
+    if (!engine::expect_decidable(*expect_, slots(), guest, before_) && !model(exit)) return false;
     ci.expect = engine::expect_state(*expect_, slots(), guest, before_, spec_ ? spec_->model.get() : nullptr, eo_,
                                      &ci.expect_used_solver);
     ci.expect_cite = expect_->cite;
@@ -278,7 +285,25 @@ class InputChecker {
   const rt::StateInfo* expect_;
   const readers::StateInput* before_;
   std::unique_ptr<front::LoadedSpec> spec_;
+  std::unique_ptr<smt::CompletionDecider> decider_;
   engine::ExpectOptions eo_;
+
+  // The spec model, loaded on first need (false, with `exit` set, when it does not load).
+  bool model(int& exit) {
+    if (spec_) return true;
+    exit = kOk;
+    spec_ = load_spec({}, exit);
+    return spec_ != nullptr;
+  }
+  // A bound on each exact query: the --timeout, and a resource limit that
+  // makes the bound the same on every machine (a query past it stays
+  // unknown and says why).
+  smt::Limits exact_limits() const {
+    smt::Limits l = eo_.limits;
+    l.rlimit = kExactRlimit;
+    return l;
+  }
+  static constexpr uint64_t kExactRlimit = 5'000'000;
   bool any_fail_ = false, any_unknown_ = false;
 
   bool note(const report::CheckedInput& ci) {
@@ -452,7 +477,10 @@ std::function<int()> add_check(CLI::App& app) {
   app.add_option("--before", a->before, "with --expect init: the state before INIT");
   app.add_option("--check", a->only, "run only these checks (repeatable)")
       ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option("--timeout", a->timeout_s, "Z3 time limit per query, seconds (for --expect)");
+  app.add_option("--timeout", a->timeout_s, "Z3 time limit per query, seconds (--expect, and checks decided exactly)");
+  app.add_flag("--three-valued", a->three_valued,
+               "decide checks on missing fields with the generated code's known-bits evaluation only: no Z3 pass over "
+               "what it leaves unknown (faster, less decided)");
   app.add_flag("--json", a->json, "machine output (vcpuspec.check/1)");
   app.add_flag("--sarif", a->sarif, "SARIF 2.1.0 output, for code-scanning tools")->excludes("--json");
   app.add_flag("-v,--verbose", a->verbose, "also list passing checks, every undecided check on its own and matching fields");

@@ -82,10 +82,9 @@ namespace {
 // Whose problem a failure is. The spec decides, not a table: the check is
 // re-run with unrestricted guest on; failing that, a check that reads
 // configuration blames the configuration, one that reads only state the state.
-// `ug`, `ept`: the slots of secondary.unrestricted_guest and
-// secondary.enable_ept (-1: the spec has none), looked up once per input.
-void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::StateInput& in, long ug, long ept,
-                  CheckResult& r) {
+void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::StateInput& in, CheckResult& r) {
+  const long ug = readers::find_slot(slots, "secondary.unrestricted_guest");
+  const long ept = readers::find_slot(slots, "secondary.enable_ept");
   if (ug >= 0 && in.flavor == "vmx" && !(in.state.has(static_cast<size_t>(ug)) && in.state.get(static_cast<size_t>(ug)))) {
     rt::State with_ug = in.state;
     with_ug.set(static_cast<size_t>(ug), 1);
@@ -163,6 +162,11 @@ std::vector<rt::Verdict> verdicts(const Plan& plan, std::span<const rt::CheckInf
 
 }  // namespace
 
+void explain_failure(readers::Slots slots, const readers::StateInput& in, CheckResult& r) {
+  r.info->explain(in.state, r.facts);
+  assign_blame(*r.info, slots, in, r);
+}
+
 std::vector<rt::Verdict> applicable_verdicts(std::span<const rt::CheckInfo> checks, std::span<const rt::CheckGroup> groups,
                                              const rt::State& s, std::string_view flavor) {
   return verdicts(plan_for(checks, groups, flavor), checks, s);
@@ -179,7 +183,6 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
   run.entry_asked = in.flavor != "arch";
   const Plan& plan = plan_for(checks, groups, in.flavor);
   const std::vector<rt::Verdict> by_check = verdicts(plan, checks, in.state);
-  long ug = -2, ept = -2;  // looked up at the first failure
   run.results.reserve(plan.applicable.size());
   for (uint32_t i : plan.applicable) {
     const rt::CheckInfo& c = checks[i];
@@ -193,12 +196,7 @@ CheckRun run_checks(std::span<const rt::CheckInfo> checks, std::span<const rt::C
       case rt::Verdict::NotApplicable: ++run.not_applicable; break;
       case rt::Verdict::Fail:
         ++run.fail, ++question.fail;
-        c.explain(in.state, r.facts);
-        if (ug == -2) {
-          ug = readers::find_slot(slots, "secondary.unrestricted_guest");
-          ept = readers::find_slot(slots, "secondary.enable_ept");
-        }
-        assign_blame(c, slots, in, ug, ept, r);
+        explain_failure(slots, in, r);
         break;
       case rt::Verdict::Unknown:
         if (reads_only_not_loaded(c, slots, in)) {

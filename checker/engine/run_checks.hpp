@@ -7,6 +7,7 @@
 
 #include "readers/input.hpp"
 #include "runtime/check.hpp"
+#include "z3/results.hpp"
 
 namespace vcpuspec::engine {
 
@@ -39,8 +40,17 @@ struct CheckResult {
   std::string config_read;     // for Blame::Configuration: the controls/features/params the check reads
   rt::Verdict verdict = rt::Verdict::Unknown;
   std::vector<rt::Fact> facts;        // for Fail
-  // For Unknown: where CheckRun::missing() finds the fields it lacks.
+  // For Unknown (and `exact`): where CheckRun::missing() finds the fields it lacks.
   uint32_t missing_at = 0, num_missing = 0;
+  // Decided by Z3 for every value of the missing fields, where the generated
+  // three-valued evaluation could not tell (decide_exactly).
+  bool exact = false;
+  const char* exact_by = "";  // "Z3", or "every completion listed" where they were few
+  // For an Unknown that Z3 looked at: a completion that fails and one that
+  // holds (the missing fields' values), or why it gave up. For an `exact`
+  // Fail whose facts needed values: the completion they were shown on.
+  std::vector<smt::FieldValue> fails_with, holds_with;
+  std::string gave_up;
 };
 
 // The applicable checks of one question, by verdict.
@@ -66,11 +76,14 @@ struct CheckRun {
   // were most of a dump batch's allocations).
   std::vector<const char*> missing_fields;
 
-  // For an Unknown result: the fields the check reads that the input lacks.
+  // For an Unknown or `exact` result: the fields the check reads that the input lacks.
   std::span<const char* const> missing(const CheckResult& r) const {
     return {missing_fields.data() + r.missing_at, r.num_missing};
   }
 };
+
+// A failed result's facts (from the input's values) and whose problem it is.
+void explain_failure(readers::Slots slots, const readers::StateInput& in, CheckResult& r);
 
 // Whether a check of `scope` (a table's "arch", "vmx" or "svm") applies to an input of `flavor`.
 bool scope_applies(const char* scope, std::string_view flavor);

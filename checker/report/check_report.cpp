@@ -15,6 +15,61 @@ std::string fact_line(const rt::Fact& f) {
 
 namespace {
 
+// "cpu.maxphyaddr = 36, CR3 = 0x1000": a completion of the missing fields
+// (a ranged parameter in decimal, as its range is written); with `other`,
+// only the fields whose value differs from it there.
+std::string completion_text(const std::vector<smt::FieldValue>& values, readers::Slots slots,
+                            const std::vector<smt::FieldValue>* other = nullptr) {
+  auto same = [&](const smt::FieldValue& v) {
+    if (!other) return false;
+    for (const smt::FieldValue& o : *other)
+      if (o.field == v.field) return o.value == v.value;
+    return false;
+  };
+  std::string s;
+  for (const smt::FieldValue& v : values) {
+    if (same(v)) continue;
+    long id = readers::find_slot(slots, v.field);
+    bool decimal = id >= 0 && slots[static_cast<size_t>(id)].has_range;
+    s += (s.empty() ? "" : ", ") + v.field + " = " + (decimal ? std::to_string(v.value) : rt::format_value(v.value, v.width));
+  }
+  return s;
+}
+
+// Whether the two completions of an undecided result differ only in CPU
+// parameters and features.
+bool cpu_decides(const engine::CheckResult& r, readers::Slots slots) {
+  for (size_t k = 0; k < r.fails_with.size() && k < r.holds_with.size(); ++k) {
+    if (r.fails_with[k].value == r.holds_with[k].value) continue;
+    long id = readers::find_slot(slots, r.fails_with[k].field);
+    if (id < 0) return false;
+    rt::SlotKind kind = slots[static_cast<size_t>(id)].kind;
+    if (kind != rt::SlotKind::Param && kind != rt::SlotKind::Feature) return false;
+  }
+  return true;
+}
+
+// Whether the two completions share some field's value.
+bool alike(const engine::CheckResult& r) {
+  for (size_t k = 0; k < r.fails_with.size() && k < r.holds_with.size(); ++k)
+    if (r.fails_with[k].value == r.holds_with[k].value) return true;
+  return false;
+}
+
+// "cpu.maxphyaddr (32..52), CR3": the fields an exact verdict ranged over.
+std::string ranged_over(std::span<const char* const> missing, readers::Slots slots) {
+  std::string s;
+  for (const char* m : missing) {
+    s += std::string(s.empty() ? "" : ", ") + m;
+    long id = readers::find_slot(slots, m);
+    if (id >= 0 && slots[static_cast<size_t>(id)].has_range) {
+      const rt::SlotInfo& si = slots[static_cast<size_t>(id)];
+      s += " (" + std::to_string(si.range_lo) + ".." + std::to_string(si.range_hi) + ")";
+    }
+  }
+  return s;
+}
+
 std::string origins(const readers::StateInput& in, readers::Slots slots, readers::Origin which, bool config_only = false) {
   std::string s;
   for (size_t i = 0; i < slots.size(); ++i)
@@ -95,6 +150,10 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
           out += "FAIL    " + std::string(c.id) + ": " + c.text + "\n";
           for (const rt::Fact& f : r.facts) out += "        " + fact_line(f) + "\n";
           if (r.facts.empty()) out += "        predicate: " + std::string(c.predicate) + "\n";
+          if (r.exact)
+            out += "        decided: fails for every value of " + ranged_over(ci.run.missing(r), slots) +
+                   ", which the input does not give (" + r.exact_by + ")" +
+                   (r.fails_with.empty() ? "" : "; shown with " + completion_text(r.fails_with, slots)) + "\n";
           out += "        cite: " + std::string(c.cite) + "\n";
           out += "        answers: " + engine::question_text(c, ci.run) + "\n";
           out += "        whose: " + engine::blame_text(r) + "\n";
@@ -104,6 +163,13 @@ std::string check_text(const std::vector<CheckedInput>& inputs, readers::Slots s
           for (const char* m : ci.run.missing(r)) miss += std::string(miss.empty() ? "" : ", ") + m;
           out += "UNKNOWN " + std::string(c.id) + ": " + c.text + "\n        not decidable without: " +
                  (miss.empty() ? "(inputs)" : miss) + "\n";
+          // Shown where the CPU's parameters and features alone make the
+          // difference (a --set decides it); any completion with --verbose.
+          if (!r.fails_with.empty() && (o.verbose || cpu_decides(r, slots)))
+            out += "        fails with " + completion_text(r.fails_with, slots, &r.holds_with) + "; holds with " +
+                   completion_text(r.holds_with, slots, &r.fails_with) + (alike(r) ? " (other missing fields alike)" : "") +
+                   "\n";
+          if (!r.gave_up.empty()) out += "        Z3 gave up: " + r.gave_up + "\n";
           break;
         }
         case rt::Verdict::Pass:
@@ -241,6 +307,20 @@ nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) 
         x["facts"] = facts;
       }
       if (r.verdict == rt::Verdict::Unknown) x["missing"] = std::vector<std::string>(ci.run.missing(r).begin(), ci.run.missing(r).end());
+      if (r.exact) {
+        x["for_every_value_of"] = std::vector<std::string>(ci.run.missing(r).begin(), ci.run.missing(r).end());
+        x["decided_by"] = r.exact_by;
+      }
+      auto completion = [](const std::vector<smt::FieldValue>& values) {
+        ordered_json o = ordered_json::object();
+        for (const smt::FieldValue& v : values) o[v.field] = rt::format_value(v.value, v.width);
+        return o;
+      };
+      if (!r.fails_with.empty()) {
+        x["fails_with"] = completion(r.fails_with);
+        x["holds_with"] = completion(r.holds_with);
+      }
+      if (!r.gave_up.empty()) x["gave_up"] = r.gave_up;
       results.push_back(x);
     }
     j["checks"] = results;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "emit/cpp_text.hpp"
+#include "ir/term_text.hpp"
 
 namespace vcpuspec::emit {
 
@@ -426,7 +427,10 @@ class Emitter {
       << "extern const rt::CheckInfo kChecks[kNumChecks];\n"
       << "extern const rt::StateInfo kStates[kNumStates];\n"
       << "extern const rt::TransitionInfo kTransitions[kNumTransitions + 1];  // one past: never empty\n"
-      << "extern const rt::CheckGroup kCheckGroups[kNumCheckGroups + 1];  // the checks' fast path\n\n"
+      << "extern const rt::CheckGroup kCheckGroups[kNumCheckGroups + 1];  // the checks' fast path\n"
+      << "// Each check's `when` (\"\" for none) and assertion as ir::write_term text: the\n"
+      << "// exact pass rebuilds them for Z3 without parsing the spec.\n"
+      << "extern const char* const kCheckTerms[kNumChecks][2];\n\n"
       << "struct SpecFile {\n  const char* path;\n  const char* text;\n};\n"
       << "extern const SpecFile kSpecFiles[];\nextern const std::size_t kNumSpecFiles;\n\n"
       << "}  // namespace " << ns_ << "\n";
@@ -568,6 +572,12 @@ class Emitter {
         << cpp_string(links(chk.sources)) << ",\n   " << (chk.reads.empty() ? "nullptr" : "kReads_" + fn_[i]) << ", "
         << chk.reads.size() << ", checks::eval_" << fn_[i] << ", checks::explain_" << fn_[i] << "},\n";
     }
+    c << "};\n\n";
+
+    c << "const char* const kCheckTerms[kNumChecks][2] = {\n";
+    for (const ir::Check& chk : m_.checks)
+      c << "  {" << cpp_string(chk.when ? ir::write_term(*chk.when) : "") << ",\n   " << cpp_string(ir::write_term(*chk.assertion))
+        << "},\n";
     c << "};\n\n";
 
     c << "const rt::CheckGroup kCheckGroups[kNumCheckGroups + 1] = {\n";

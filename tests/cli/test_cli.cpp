@@ -321,6 +321,34 @@ TEST_CASE("cli: regressions from the docs review", "[cli]") {
 // (architecture). VM entry outside IA-32e mode does not look at CS.L (SDM Vol.3
 // 27.3.1.2 checks it only for an IA-32e guest), so a 32-bit guest with CS.L=1
 // enters; no CPU runs protected mode with it (ARCH.LM.CS_L).
+TEST_CASE("cli: a check the missing fields cannot change is decided; one they can shows both sides", "[cli][exact]") {
+  // CR3 bit 63 is at or above every MAXPHYADDR in 32..52, and no LAM bit.
+  auto f = run_cli({"check", "-", "--check", "ARCH.CR3.PA"}, R"({"state": {"CR3": "0x8000000000001000"}})");
+  CHECK(f.exit_code == 1);
+  CHECK_THAT(f.out, Catch::Contains("FAIL    ARCH.CR3.PA"));
+  CHECK_THAT(f.out, Catch::Contains("CR3 & ~(cpu.lam ? 0x6000000000000000 : 0) = 0x8000000000001000, expected pa_ok(...)"));
+  CHECK_THAT(f.out, Catch::Contains("decided: fails for every value of cpu.maxphyaddr (32..52), cpu.lam, which the input "
+                                    "does not give (every completion listed); shown with cpu.maxphyaddr = 32, cpu.lam = 0"));
+  // The generated code alone leaves it undecided.
+  auto t = run_cli({"check", "-", "--check", "ARCH.CR3.PA", "--three-valued"}, R"({"state": {"CR3": "0x8000000000001000"}})");
+  CHECK(t.exit_code == 4);
+  CHECK_THAT(t.out, Catch::Contains("UNKNOWN ARCH.CR3.PA"));
+  // Bit 51: legal only where MAXPHYADDR is 52.
+  auto u = run_cli({"check", "-", "--check", "ARCH.CR3.PA"}, R"({"state": {"CR3": "0x8000000000000"}})");
+  CHECK(u.exit_code == 4);
+  CHECK_THAT(u.out, Catch::Contains("fails with cpu.maxphyaddr = 32; holds with cpu.maxphyaddr = 52 (other missing fields alike)"));
+  // A small CR3 passes whatever MAXPHYADDR is.
+  auto p = run_cli({"check", "-", "--check", "ARCH.CR3.PA", "--verbose"}, R"({"state": {"CR3": "0x1000"}})");
+  CHECK(p.exit_code == 0);
+  CHECK_THAT(p.out, Catch::Contains("pass    ARCH.CR3.PA"));
+  auto j = nlohmann::json::parse(run_cli({"check", "-", "--json", "--check", "ARCH.CR3.PA"},
+                                         R"({"state": {"CR3": "0x8000000000001000"}})").out);
+  const auto& c = j["inputs"][0]["checks"][0];
+  CHECK(c["verdict"] == "fail");
+  CHECK(c["decided_by"] == "every completion listed");
+  CHECK(c["for_every_value_of"] == nlohmann::json::array({"cpu.maxphyaddr", "cpu.lam"}));
+}
+
 TEST_CASE("cli: check answers the entry and the architecture question apart; --entry-only scripts the first", "[cli]") {
   auto state = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_protected32.json"));
   state["state"]["CS"]["ar"] = "0xe09b";  // 0xc09b with L (bit 13)

@@ -93,7 +93,7 @@ TEST_CASE("three-valued verdicts hold for every completion (exact, Z3)", "[diffe
       smt::ForcedVerdict fv = g == rt::Verdict::NotApplicable ? smt::ForcedVerdict::NotApplicable
                               : g == rt::Verdict::Pass        ? smt::ForcedVerdict::Pass
                                                               : smt::ForcedVerdict::Fail;
-      if (smt::verdict_forced(m, m.checks[i], kv, fv)) ++proved;
+      if (smt::verdict_forced(m, i, kv, fv)) ++proved;
       else if (wrong++ < 5) first += m.checks[i].id + ": " + rt::verdict_name(g) + " is not forced\n";
     }
   }
