@@ -76,9 +76,11 @@ std::optional<smt::CompletionVerdict> sample(Completions& cs) {
         constants.push_back(std::strtoull(p, &end, 0));
         p = end - 1;
       }
-  auto next = [&] {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return seed ^ (seed >> 29);
+  auto next = [&] {  // splitmix64: every bit of every draw is usable (an LCG's low bits cycle)
+    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
   };
   for (unsigned t = 0; t < 64; ++t) {
     for (uint16_t id : cs.missing) {

@@ -411,6 +411,16 @@ void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete, bool 
   if (!joined.empty())
     lines.join_notes.push_back({0, "wrapped lines joined to the line before them (values across a wrap are kept only at their full "
                         "printed width): lines " + joined});
+  // A paste that ends inside a record was cut there, not printed so: say where.
+  while (kept > 0 && all[kept - 1].text.find_first_not_of(" \t\r\f\v") == std::string_view::npos) --kept;
+  if (kept > 0 && starts_record(all[kept - 1].text) && !complete(all[kept - 1].text)) {
+    std::string_view t = trim_view(all[kept - 1].text);
+    size_t from = 0;  // its last 40 bytes or so, from a word's start
+    if (t.size() > 40 && (from = t.find(' ', t.size() - 40)) == std::string_view::npos) from = t.size() - 40;
+    lines.join_notes.push_back({all[kept - 1].no, "the paste ends inside this line ('" + std::string(from ? "..." : "") +
+                                                      std::string(trim_view(t.substr(from))) +
+                                                      "'): it was cut here, and what the dump printed after it is missing"});
+  }
 }
 
 bool last_field_complete(std::string_view t, std::initializer_list<LastField> rows) {

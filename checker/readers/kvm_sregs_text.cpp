@@ -19,6 +19,7 @@
 
 #include "readers/dumps.hpp"
 #include "readers/dump_text.hpp"
+#include "readers/kvm_view.hpp"
 #include "readers/slot_writer.hpp"
 
 namespace vcpuspec::readers {
@@ -169,6 +170,7 @@ class SregsReader {
     if (!cur_) return;
     for (auto& [seg, acc] : segs_) segment(seg, acc);
     if (any_) {
+      kvm_view(*w_, *cur_, !opts_.flavor.empty() ? opts_.flavor : cur_->flavor);
       finish_input(*cur_, slots_, opts_);
       states_.push_back(std::move(*cur_));
     }

@@ -15,6 +15,7 @@
 #include "runtime/check.hpp"
 #include "readers/dumps.hpp"
 #include "readers/dump_text.hpp"
+#include "readers/kvm_view.hpp"
 #include "readers/slot_writer.hpp"
 
 namespace vcpuspec::readers {
@@ -33,7 +34,6 @@ enum Field : int {
   kSegFields,  // 8 segments (kSegKeys order) x {sel, base, limit, ar}
   kGDTRbase = kSegFields + 32, kGDTRlimit, kIDTRbase, kIDTRlimit,
   kCR0, kCR2, kCR3, kCR4, kDR0, kDR1, kDR2, kDR3, kDR6, kDR7, kEFER, kSMM,
-  kIa32eModeGuest, kInterceptVmrun,
   kNumFields
 };
 constexpr std::string_view kFieldNames[] = {
@@ -44,8 +44,7 @@ constexpr std::string_view kFieldNames[] = {
     "FS.sel", "FS.base", "FS.limit", "FS.ar", "GS.sel", "GS.base", "GS.limit", "GS.ar",
     "LDTR.sel", "LDTR.base", "LDTR.limit", "LDTR.ar", "TR.sel", "TR.base", "TR.limit", "TR.ar",
     "GDTR.base", "GDTR.limit", "IDTR.base", "IDTR.limit",
-    "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "EFER", "SMM",
-    "entry.ia32e_mode_guest", "intercept.vmrun"};
+    "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "EFER", "SMM"};
 static_assert(std::size(kFieldNames) == kNumFields);
 
 enum SegMember : int { kSel, kBase, kLimit, kAr };
@@ -514,54 +513,8 @@ class QemuReader {
                 "halves are unknown, so they stay missing: " + unknown);
     if (target_known_ && !target64_) w.note(0, "8-digit DR0..DR7: a qemu-system-i386 dump, whose registers are 32-bit");
 
-    std::string flavor = !opts_.flavor.empty() ? opts_.flavor : in.flavor;
-    if (flavor == "vmx") vmx_view(w);
-    if (flavor == "svm") svm_view(w);
+    kvm_view(w, in, !opts_.flavor.empty() ? opts_.flavor : in.flavor);
     finish_input(in, slots_, opts_);
-  }
-
-  // What KVM puts in the VMCS for this guest state (vmx_set_cr0,
-  // vmx_set_cr4, vmx_set_efer, vmx_segment_access_rights): the dump shows the
-  // guest's view (KVM_GET_SREGS), the VM-entry checks read the VMCS.
-  void vmx_view(SlotWriter& w) {
-    long cr0 = id(kCR0), cr4 = id(kCR4), efer = id(kEFER), ia32e = id(kIa32eModeGuest);
-    auto keep = [&](long slot) {
-      cur_->guest_values.push_back({static_cast<size_t>(slot), w.get(slot), cur_->origin[static_cast<size_t>(slot)]});
-    };
-    if (w.has(cr0) && !(w.get(cr0) & 0x20)) {
-      keep(cr0);
-      w.inferred(cr0, w.get(cr0) | 0x20, 0, "KVM always sets CR0.NE in the VMCS guest CR0 (vmx_set_cr0)");
-    }
-    if (w.has(cr4) && !(w.get(cr4) & 0x2000)) {
-      keep(cr4);
-      w.inferred(cr4, w.get(cr4) | 0x2000, 0, "KVM always sets CR4.VMXE in the VMCS guest CR4 (vmx_set_cr4)");
-    }
-    if (w.has(efer) && !w.has(ia32e))
-      w.inferred(ia32e, (w.get(efer) >> 10) & 1, 0,
-                 "KVM sets the IA-32e mode guest entry control from EFER.LMA (vmx_set_efer)");
-    for (size_t seg = 0; seg < 8; ++seg) {
-      long ar = id(seg_field(seg, kAr));
-      std::string_view name = kFieldNames[seg_field(seg, kSel)];
-      std::string s(name.substr(0, name.find('.')));
-      if (w.has(ar) && !(w.get(ar) & 0x80) && !(w.get(ar) & 0x10000)) {
-        keep(ar);
-        w.inferred(ar, 0x10000, 0,
-                   std::string("QEMU shows ") + s + " not present; KVM writes it to the VMCS as unusable (vmx_segment_access_rights)");
-      }
-    }
-    w.note(0, "without unrestricted guest KVM also forces CR0.PE/PG (and CR4.PAE) in the VMCS and runs real mode in vm86; "
-              "the dump cannot show which: set vmx.unrestricted_guest with --set if known");
-  }
-
-  // What KVM puts in the VMCB (svm_set_efer, init_vmcb).
-  void svm_view(SlotWriter& w) {
-    long efer = id(kEFER), vmrun = id(kInterceptVmrun);
-    if (w.has(efer) && !(w.get(efer) & 0x1000)) {
-      cur_->guest_values.push_back({static_cast<size_t>(efer), w.get(efer), cur_->origin[static_cast<size_t>(efer)]});
-      w.inferred(efer, w.get(efer) | 0x1000, 0, "KVM runs the guest with EFER.SVME=1 in the VMCB (svm_set_efer)");
-    }
-    if (vmrun >= 0 && !w.has(vmrun))
-      w.inferred(vmrun, 1, 0, "KVM always intercepts VMRUN (init_vmcb)");
   }
 
   long id(int field) const { return ids_[static_cast<size_t>(field)]; }

@@ -50,10 +50,10 @@ TEST_CASE("dump text: a wrapped line is glued with its join offset, kept through
   const std::string input = "  RAX=0000000000000001 RBX=00000000\n00000002\nRCX=3\n";
   text::Lines lines = text::clean_lines(input);
   auto starts = [](std::string_view l) { return text::trim_view(l).substr(0, 4) == "RAX=" || l.substr(0, 4) == "RCX="; };
-  // Whole once RBX= has its 16 digits.
+  // Whole once RBX= has its 16 digits; a line without RBX= is whole.
   auto complete = [](std::string_view l) {
     size_t at = l.find("RBX=");
-    return at != std::string_view::npos && l.size() >= at + 20 && l.substr(at + 4, 16).find(' ') == std::string_view::npos;
+    return at == std::string_view::npos || (l.size() >= at + 20 && l.substr(at + 4, 16).find(' ') == std::string_view::npos);
   };
   text::join_wrapped(lines, starts, complete);
   std::vector<ReaderNote> notes;

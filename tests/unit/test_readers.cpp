@@ -282,6 +282,19 @@ TEST_CASE("readers: kvm_sregs text in its three shapes", "[readers]") {
   CHECK(val(fields, "PAT") == 0x0007040600070406ULL);
   CHECK(val(fields, "CS.sel") == 0xf000);
   CHECK_FALSE(has(fields, "CS.ar"));  // no attribute fields shown
+  // Read as vmx or svm, KVM_GET_SREGS text gets the VMCS/VMCB view the QEMU
+  // reader gives, and keeps the guest's values for --expect.
+  const char* sregs = "cr0 = 0x60000010\ncr4 = 0x0\nefer = 0x0\nds.selector = 0x0\nds.present = 0x0\n";
+  auto vmx = read(sregs, "auto", "vmx")[0];
+  CHECK(val(vmx, "CR0") == 0x60000030);  // NE
+  CHECK(val(vmx, "CR4") == 0x2000);      // VMXE
+  CHECK(org(vmx, "CR4") == Origin::Inferred);
+  CHECK(val(vmx, "entry.ia32e_mode_guest") == 0);
+  CHECK(val(readers::guest_visible(vmx), "CR4") == 0);
+  auto svm = read(sregs, "auto", "svm")[0];
+  CHECK(val(svm, "EFER") == 0x1000);  // SVME
+  CHECK(val(svm, "intercept.vmrun") == 1);
+  CHECK(val(readers::guest_visible(svm), "EFER") == 0);
 }
 
 TEST_CASE("readers: a forced format that finds nothing is one positioned error", "[readers]") {
@@ -450,4 +463,40 @@ TEST_CASE("readers: dumps with their headers elided are read from keys printed i
   bool zeroed = false;
   for (const auto& n : reset[0].notes) zeroed |= n.text.find("zeroed CPUState") != std::string::npos;
   CHECK(zeroed);
+}
+
+TEST_CASE("readers: a paste that ends inside a record says where it was cut", "[readers]") {
+  auto notes = [](const readers::StateInput& in) {
+    std::string all;
+    for (const readers::ReaderNote& n : in.notes) all += std::to_string(n.line) + ": " + n.text + "\n";
+    return all;
+  };
+  // Every reader: its last record cut mid-value, or mid-line.
+  struct Case {
+    const char* text;
+    const char* line;
+  };
+  for (const Case& c : {Case{"RAX=0000000000000000 RBX=0000000000000000 RCX=0000000000000000 RDX=0000000000000663\n"
+                             "RIP=000000000000fff0 RFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+                             "CR0=60000010 CR2=0000000000000000 CR3=00000000",
+                             "3: the paste ends inside this line ('...CR2=0000000000000000 CR3=00000000')"},
+                        Case{"*** Guest State ***\n"
+                             "CR0: actual=0x0000000080050033, shadow=0x0000000080050033, gh_mask=fffffffffffffff7\n"
+                             "CR4: actual=0x00000000003726e0, shadow=0x00000000003706e0, gh_mask=ffff\n",
+                             "3: the paste ends inside this line ("},
+                        Case{"(XEN) d1v0 vmentry failure (reason 0x80000021): Invalid guest state (0)\n"
+                             "(XEN) *** Guest State ***\n"
+                             "(XEN) CR0: actual=0x0000000000000031, shadow=0x0000000000000011, gh_mask=ffffffff\n",
+                             "3: the paste ends inside this line ("}}) {
+    INFO(c.text);
+    auto in = read(c.text);
+    REQUIRE(in.size() == 1);
+    CHECK_THAT(notes(in[0]), Catch::Contains(c.line) && Catch::Contains("it was cut here"));
+  }
+  // A whole dump, and one cut between lines, are not cut mid-line.
+  auto whole = read(kQemu64);
+  CHECK_THAT(notes(whole[0]), !Catch::Contains("the paste ends inside"));
+  auto between = read("*** Guest State ***\n"
+                      "CR0: actual=0x0000000080050033, shadow=0x0000000080050033, gh_mask=fffffffffffffff7\n");
+  CHECK_THAT(notes(between[0]), !Catch::Contains("the paste ends inside"));
 }
