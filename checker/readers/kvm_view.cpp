@@ -12,9 +12,13 @@ void keep_guest_value(SlotWriter& w, StateInput& in, SlotWriter::Id slot) {
 
 void kvm_vmx_view(SlotWriter& w, StateInput& in) {
   const SlotWriter::Id cr0 = w.id("CR0"), cr4 = w.id("CR4"), efer = w.id("EFER"), ia32e = w.id("entry.ia32e_mode_guest");
-  if (w.has(cr0) && !(w.get(cr0) & 0x20)) {
+  // hw_cr0 = (cr0 & ~KVM_VM_CR0_ALWAYS_OFF) | NE: CD and NW never reach the
+  // VMCS (KVM emulates them through the EPT memory type).
+  constexpr uint64_t kNE = 1ULL << 5, kNW = 1ULL << 29, kCD = 1ULL << 30;
+  if (w.has(cr0) && ((w.get(cr0) & (kCD | kNW)) || !(w.get(cr0) & kNE))) {
     keep_guest_value(w, in, cr0);
-    w.inferred(cr0, w.get(cr0) | 0x20, 0, "KVM always sets CR0.NE in the VMCS guest CR0 (vmx_set_cr0)");
+    w.inferred(cr0, (w.get(cr0) & ~(kCD | kNW)) | kNE, 0,
+               "KVM sets CR0.NE and clears CR0.CD and CR0.NW in the VMCS guest CR0 (vmx_set_cr0: KVM_VM_CR0_ALWAYS_OFF)");
   }
   if (w.has(cr4) && !(w.get(cr4) & 0x2000)) {
     keep_guest_value(w, in, cr4);

@@ -7,7 +7,7 @@
 
 namespace vcpuspec::readers {
 
-// vmx_set_cr0 (CR0.NE), vmx_set_cr4 (CR4.VMXE), vmx_set_efer (the IA-32e
+// vmx_set_cr0 (CR0.NE set, CD and NW clear), vmx_set_cr4 (CR4.VMXE), vmx_set_efer (the IA-32e
 // mode guest control from EFER.LMA), vmx_segment_access_rights (a segment
 // that is not present is unusable); and a note on what the dump cannot show.
 void kvm_vmx_view(SlotWriter& w, StateInput& in);
