@@ -316,10 +316,11 @@ nlohmann::ordered_json input_json(const CheckedInput& ci, readers::Slots slots) 
         for (const smt::FieldValue& v : values) o[v.field] = rt::format_value(v.value, v.width);
         return o;
       };
-      if (!r.fails_with.empty()) {
+      if (!r.fails_with.empty() && r.verdict == rt::Verdict::Unknown) {
         x["fails_with"] = completion(r.fails_with);
         x["holds_with"] = completion(r.holds_with);
       }
+      if (!r.fails_with.empty() && r.verdict == rt::Verdict::Fail) x["shown_with"] = completion(r.fails_with);
       if (!r.gave_up.empty()) x["gave_up"] = r.gave_up;
       results.push_back(x);
     }

@@ -20,6 +20,7 @@ struct CompletionDecider::Impl {
   std::vector<std::optional<std::pair<z3::expr, z3::expr>>> lowered;
   // Answers by check and the values of the slots it reads that the input gave.
   std::unordered_map<std::string, CompletionVerdict> seen;
+  static constexpr size_t kMaxSeen = 4096;
 
   Impl(const ir::Model& m, CompletionOptions o)
       : model(m), opts(o), enc(ctx, m), s(enc.state_vars("s")), solver(ctx), ranges(enc.config_axioms()), lowered(m.checks.size()) {}
@@ -88,7 +89,9 @@ struct CompletionDecider::Impl {
       out.kind = !holds ? Kind::GaveUp : *holds ? Kind::Undecided : Kind::Fail;
     }
     if (out.kind != Kind::Undecided && out.kind != Kind::Fail) out.fails_with.clear();
-    // A limit hit once may not be hit again: only answers are kept.
+    // A limit hit once may not be hit again: only answers are kept. Bounded,
+    // so that a batch of a million distinct dumps keeps its memory flat.
+    if (seen.size() >= kMaxSeen) seen.clear();
     if (out.kind != Kind::GaveUp) seen.emplace(std::move(k), out);
     return out;
   }

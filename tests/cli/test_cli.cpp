@@ -347,6 +347,8 @@ TEST_CASE("cli: a check the missing fields cannot change is decided; one they ca
   CHECK(c["verdict"] == "fail");
   CHECK(c["decided_by"] == "every completion listed");
   CHECK(c["for_every_value_of"] == nlohmann::json::array({"cpu.maxphyaddr", "cpu.lam"}));
+  CHECK(c["shown_with"] == nlohmann::json{{"cpu.maxphyaddr", "0x20"}, {"cpu.lam", "0"}});
+  CHECK_FALSE(c.contains("holds_with"));
 }
 
 TEST_CASE("cli: check answers the entry and the architecture question apart; --entry-only scripts the first", "[cli]") {
