@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "engine/expect_state.hpp"
+
 namespace vcpuspec::engine {
 
 namespace {
@@ -20,17 +22,32 @@ uint64_t values_of(const rt::SlotInfo& s) {
 uint64_t first_value(const rt::SlotInfo& s) { return s.has_range ? s.range_lo : 0; }
 
 // The missing fields `c` reads, and how the completions below fill them.
+// `full` is the input's state, shared by every check of the input (a copy
+// per check was most of this pass's time): completions are written over
+// the missing fields, which are missing again once this is gone.
 struct Completions {
   const rt::CheckInfo& c;
   readers::Slots slots;
   std::vector<uint16_t> missing;
-  rt::State full;  // the input, a completion written over its missing fields
+  rt::State& full;
   bool fails = false, holds = false, applies = false;
   smt::CompletionVerdict out;
 
-  Completions(const rt::CheckInfo& check, readers::Slots sl, const rt::State& s) : c(check), slots(sl), full(s) {
+  Completions(const rt::CheckInfo& check, readers::Slots sl, rt::State& state) : c(check), slots(sl), full(state) {
     for (uint16_t k = 0; k < c.num_reads; ++k)
-      if (!s.has(c.reads[k])) missing.push_back(c.reads[k]);
+      if (!full.has(c.reads[k])) missing.push_back(c.reads[k]);
+  }
+  ~Completions() {
+    for (uint16_t id : missing) full.clear(id);
+  }
+  Completions(const Completions&) = delete;
+  Completions& operator=(const Completions&) = delete;
+
+  // Writes `values` (fields by name, as both the listing and Z3 give them)
+  // over the missing fields.
+  void write(const std::vector<smt::FieldValue>& values) {
+    for (const smt::FieldValue& f : values)
+      if (long id = readers::find_slot(slots, f.field); id >= 0) full.set(static_cast<size_t>(id), f.value);
   }
 
   std::vector<smt::FieldValue> values() const {
@@ -137,19 +154,18 @@ std::optional<smt::CompletionVerdict> enumerate(Completions& cs) {
 // Two completions of an undecided check that differ in one field: walking
 // from the holding one to the failing one a field at a time, the verdict
 // flips at some step, and that field is one the check turns on.
-void one_field_apart(const rt::CheckInfo& c, readers::Slots slots, const rt::State& s, smt::CompletionVerdict& v) {
+void one_field_apart(Completions& cs, smt::CompletionVerdict& v) {
   if (v.fails_with.size() != v.holds_with.size()) return;
-  rt::State walk = s;
   std::vector<long> ids;
   for (const smt::FieldValue& f : v.holds_with) {
-    ids.push_back(readers::find_slot(slots, f.field));
+    ids.push_back(readers::find_slot(cs.slots, f.field));
     if (ids.back() < 0) return;
-    walk.set(static_cast<size_t>(ids.back()), f.value);
   }
+  cs.write(v.holds_with);
   for (size_t k = 0; k < ids.size(); ++k) {
     if (v.fails_with[k].value == v.holds_with[k].value) continue;
-    walk.set(static_cast<size_t>(ids[k]), v.fails_with[k].value);
-    if (c.eval(walk) != rt::Verdict::Fail) {
+    cs.full.set(static_cast<size_t>(ids[k]), v.fails_with[k].value);
+    if (cs.c.eval(cs.full) != rt::Verdict::Fail) {
       v.holds_with[k].value = v.fails_with[k].value;  // still holds: the step is part of both
       continue;
     }
@@ -171,32 +187,25 @@ ExactCounts decide_exactly(CheckRun& run, std::span<const rt::CheckInfo> checks,
   auto ask = [&](size_t i, smt::CompletionVerdict& v) {
     smt::CompletionDecider* d = solver();
     if (!d || i >= d->model().checks.size() || d->model().checks[i].id != checks[i].id) return false;
-    if (known.known.empty()) {
-      known.value.resize(slots.size());
-      known.known.resize(slots.size());
-      for (size_t k = 0; k < slots.size(); ++k) {
-        known.known[k] = in.state.has(k);
-        known.value[k] = in.state.get(k);
-      }
-    }
+    if (known.known.empty()) known = known_values(in, slots.size());
     v = d->decide(i, known);
     return true;
   };
+  rt::State scratch = in.state;  // completions are written here
   for (CheckResult& r : run.results) {
     if (r.verdict != rt::Verdict::Unknown) continue;
     ++n.asked;
-    Completions cs(*r.info, slots, in.state);
+    Completions cs(*r.info, slots, scratch);
     std::optional<smt::CompletionVerdict> listed = sample(cs);
     if (!listed) listed = enumerate(cs);
     smt::CompletionVerdict v;
     if (listed) v = std::move(*listed);
     else if (!ask(static_cast<size_t>(r.info - checks.data()), v)) continue;
     n.listed += listed.has_value();
-    r.exact_by = listed ? "every completion listed" : "Z3";
     Tally& question = answers_entry(*r.info) ? run.entry : run.architecture;
     switch (v.kind) {
       case Kind::Undecided:
-        one_field_apart(*r.info, slots, in.state, v);
+        one_field_apart(cs, v);
         r.fails_with = std::move(v.fails_with);
         r.holds_with = std::move(v.holds_with);
         continue;
@@ -211,11 +220,9 @@ ExactCounts decide_exactly(CheckRun& run, std::span<const rt::CheckInfo> checks,
         if (std::none_of(r.facts.begin(), r.facts.end(), [](const rt::Fact& f) { return f.known; })) {
           // Facts of unknown value say little: show them on one completion,
           // and say which (every completion fails alike).
-          rt::State full = in.state;
-          for (const smt::FieldValue& f : v.fails_with)
-            if (long id = readers::find_slot(slots, f.field); id >= 0) full.set(static_cast<size_t>(id), f.value);
+          cs.write(v.fails_with);
           r.facts.clear();
-          r.info->explain(full, r.facts);
+          r.info->explain(cs.full, r.facts);
           r.fails_with = std::move(v.fails_with);
         }
         break;
@@ -229,6 +236,7 @@ ExactCounts decide_exactly(CheckRun& run, std::span<const rt::CheckInfo> checks,
         break;
     }
     r.exact = true;  // keeps its missing fields: the verdict holds for every value of them
+    r.exact_by = listed ? "every completion listed" : "Z3";  // sampling never decides: listed means enumerated
     --run.unknown, --question.unknown;
     ++n.decided;
   }

@@ -13,6 +13,8 @@ std::vector<rt::ExpectedSlot> expected_slots(const rt::StateInfo& state, readers
   return exp;
 }
 
+}  // namespace
+
 smt::KnownValues known_values(const readers::StateInput& in, size_t n) {
   smt::KnownValues kv;
   kv.value.resize(n);
@@ -23,8 +25,6 @@ smt::KnownValues known_values(const readers::StateInput& in, size_t n) {
   }
   return kv;
 }
-
-}  // namespace
 
 bool expect_decidable(const rt::StateInfo& state, readers::Slots slots, const readers::StateInput& in,
                       const readers::StateInput* before) {

@@ -24,6 +24,9 @@ smt::ExpectReport expect_state(const rt::StateInfo& state, readers::Slots slots,
                                const readers::StateInput* before, const ir::Model* model, const ExpectOptions& opts,
                                bool* used_solver = nullptr);
 
+// The input's first `n` slots as the Z3 analyses take them: a value and whether it is known.
+smt::KnownValues known_values(const readers::StateInput& in, size_t n);
+
 // Whether the C++ path alone can decide (no cared bit depends on a missing input).
 bool expect_decidable(const rt::StateInfo& state, readers::Slots slots, const readers::StateInput& in,
                       const readers::StateInput* before);

@@ -13,6 +13,7 @@ bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_word(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool has_text(std::string_view l) { return l.find_first_not_of(" \t\r\f\v") != std::string_view::npos; }
 // A byte's value as a hex digit, -1 for any other byte.
 constexpr auto kHexDigit = [] {
   std::array<int8_t, 256> t{};
@@ -367,7 +368,7 @@ void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete, bool 
     };
     // Cheapest tests first, each predicate once per line: this runs on every
     // line of every dump.
-    bool text = l.text.find_first_not_of(" \t\r\f\v") != std::string_view::npos;
+    bool text = has_text(l.text);
     bool record = text && starts_record(l.text);
     int open = -1;  // this line's record is incomplete: computed when needed
     bool glue = false;
@@ -412,12 +413,13 @@ void join_wrapped(Lines& lines, LinePred starts_record, LinePred complete, bool 
     lines.join_notes.push_back({0, "wrapped lines joined to the line before them (values across a wrap are kept only at their full "
                         "printed width): lines " + joined});
   // A paste that ends inside a record was cut there, not printed so: say where.
-  while (kept > 0 && all[kept - 1].text.find_first_not_of(" \t\r\f\v") == std::string_view::npos) --kept;
-  if (kept > 0 && starts_record(all[kept - 1].text) && !complete(all[kept - 1].text)) {
-    std::string_view t = trim_view(all[kept - 1].text);
+  size_t last = kept;  // one past the last line with text
+  while (last > 0 && !has_text(all[last - 1].text)) --last;
+  if (last > 0 && starts_record(all[last - 1].text) && !complete(all[last - 1].text)) {
+    std::string_view t = trim_view(all[last - 1].text);
     size_t from = 0;  // its last 40 bytes or so, from a word's start
     if (t.size() > 40 && (from = t.find(' ', t.size() - 40)) == std::string_view::npos) from = t.size() - 40;
-    lines.join_notes.push_back({all[kept - 1].no, "the paste ends inside this line ('" + std::string(from ? "..." : "") +
+    lines.join_notes.push_back({all[last - 1].no, "the paste ends inside this line ('" + std::string(from ? "..." : "") +
                                                       std::string(trim_view(t.substr(from))) +
                                                       "'): it was cut here, and what the dump printed after it is missing"});
   }

@@ -170,7 +170,7 @@ class SregsReader {
     if (!cur_) return;
     for (auto& [seg, acc] : segs_) segment(seg, acc);
     if (any_) {
-      kvm_view(*w_, *cur_, !opts_.flavor.empty() ? opts_.flavor : cur_->flavor);
+      kvm_view(*w_, *cur_, opts_);
       finish_input(*cur_, slots_, opts_);
       states_.push_back(std::move(*cur_));
     }

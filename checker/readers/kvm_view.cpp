@@ -47,7 +47,8 @@ void kvm_svm_view(SlotWriter& w, StateInput& in) {
   if (vmrun >= 0 && !w.has(vmrun)) w.inferred(vmrun, 1, 0, "KVM always intercepts VMRUN (init_vmcb)");
 }
 
-void kvm_view(SlotWriter& w, StateInput& in, std::string_view flavor) {
+void kvm_view(SlotWriter& w, StateInput& in, const ReadOptions& opts) {
+  const std::string_view flavor = opts.flavor.empty() ? in.flavor : opts.flavor;
   if (flavor == "vmx") kvm_vmx_view(w, in);
   if (flavor == "svm") kvm_svm_view(w, in);
 }

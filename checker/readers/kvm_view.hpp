@@ -3,6 +3,7 @@
 // checks read the VMCS/VMCB, where KVM forces bits the guest never set. The
 // guest's values are kept in StateInput::guest_values for --expect.
 #pragma once
+#include "readers/dumps.hpp"
 #include "readers/slot_writer.hpp"
 
 namespace vcpuspec::readers {
@@ -13,7 +14,7 @@ namespace vcpuspec::readers {
 void kvm_vmx_view(SlotWriter& w, StateInput& in);
 // svm_set_efer (EFER.SVME) and init_vmcb (VMRUN intercepted).
 void kvm_svm_view(SlotWriter& w, StateInput& in);
-// The view for `flavor` ("vmx", "svm"; anything else: none).
-void kvm_view(SlotWriter& w, StateInput& in, std::string_view flavor);
+// The view for the input's flavor, --flavor first ("vmx", "svm"; anything else: none).
+void kvm_view(SlotWriter& w, StateInput& in, const ReadOptions& opts);
 
 }  // namespace vcpuspec::readers

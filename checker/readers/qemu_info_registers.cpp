@@ -513,7 +513,7 @@ class QemuReader {
                 "halves are unknown, so they stay missing: " + unknown);
     if (target_known_ && !target64_) w.note(0, "8-digit DR0..DR7: a qemu-system-i386 dump, whose registers are 32-bit");
 
-    kvm_view(w, in, !opts_.flavor.empty() ? opts_.flavor : in.flavor);
+    kvm_view(w, in, opts_);
     finish_input(in, slots_, opts_);
   }
 

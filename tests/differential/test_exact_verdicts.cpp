@@ -8,6 +8,7 @@
 #include "checker.gen.hpp"
 #include "differential/state_gen.hpp"
 #include "engine/decide_exactly.hpp"
+#include "engine/expect_state.hpp"
 #include "ir/term_text.hpp"
 #include "support/helpers.hpp"
 #include "z3/completion.hpp"
@@ -199,11 +200,7 @@ TEST_CASE("exact verdicts: listing and sampling agree with Z3 (x86 spec, random 
     listed += n.listed;
     by_z3 += n.asked - n.listed;
     decided += n.decided;
-    smt::KnownValues kv{std::vector<uint64_t>(m.slots.size()), std::vector<uint8_t>(m.slots.size())};
-    for (ir::SlotId id = 0; id < m.slots.size(); ++id) {
-      kv.known[id] = in.state.has(id);
-      kv.value[id] = in.state.get(id);
-    }
+    const smt::KnownValues kv = engine::known_values(in, m.slots.size());
     for (size_t j = 0; j < run.results.size(); ++j) {
       const engine::CheckResult& r = run.results[j];
       if (before[j] != rt::Verdict::Unknown) continue;
