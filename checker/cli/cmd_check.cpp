@@ -237,6 +237,20 @@ int run_trace(const CheckArgs& a) {
   return code;
 }
 
+// How every input is read: --flavor, and the --set values (validated
+// before the first input), on which KVM's VMCS view of a guest dump depends.
+readers::ReadOptions read_options(const CheckArgs& a) {
+  readers::ReadOptions ro;
+  ro.flavor = a.flavor;
+  for (const std::string& kv : a.sets) {
+    std::vector<std::pair<size_t, uint64_t>> parts;
+    std::string err;
+    if (parse_set(kv, parts, err))
+      for (const auto& [slot, value] : parts) ro.config.emplace_back(generated::kSlots[slot].name, value);
+  }
+  return ro;
+}
+
 // What `check` does to each input, with or without --batch: the --set
 // values, the checks, and with --expect the comparison with the spec's state.
 // The spec model is loaded only when the C++ path cannot decide --expect.
@@ -318,8 +332,7 @@ class InputChecker {
 // read, checked and dropped one file at a time, so memory stays that of the
 // largest file however many files there are.
 int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::StateInput* before) {
-  readers::ReadOptions ro;
-  ro.flavor = a.flavor;
+  const readers::ReadOptions ro = read_options(a);
   InputChecker checker(a, expect, before);
   report::BatchTotals totals;
   bool any_error = false;
@@ -418,8 +431,7 @@ int run_check(const CheckArgs& a) {
   if (a.batch) return run_batch(a, expect, before.get());
 
   // Read everything first: without --batch a bad input means no results at all.
-  readers::ReadOptions ro;
-  ro.flavor = a.flavor;
+  const readers::ReadOptions ro = read_options(a);
   std::vector<std::unique_ptr<readers::StateInput>> owned;
   std::vector<readers::ReadError> errors;
   for (const std::string& path : expand_inputs(a.inputs)) {

@@ -24,6 +24,7 @@ const char* blame_name(Blame b) {
     case Blame::None: return "";
     case Blame::AnyCpu: return "invalid-state";
     case Blame::NeedsUnrestrictedGuest: return "needs-unrestricted-guest";
+    case Blame::VmmEmulates: return "vmm-emulates";
     case Blame::Configuration: return "configuration";
   }
   return "";
@@ -51,6 +52,9 @@ std::string blame_text(const CheckResult& r) {
     case Blame::NeedsUnrestrictedGuest:
       return "valid only with unrestricted guest, which this entry does not use (secondary.unrestricted_guest=0): "
              "the VMM must emulate or use vm86, or enable unrestricted guest";
+    case Blame::VmmEmulates:
+      return "KVM does not enter with these segments: without unrestricted guest it emulates the guest until VM entry "
+             "would accept them (vmx_emulation_required, emulate_invalid_guest_state on by default)";
     case Blame::Configuration:
       return "inconsistent with the controls or CPU configuration it reads (" + r.config_read +
              "): a VMM setup bug, or a --set value that does not match the machine";
@@ -79,10 +83,24 @@ Answer CheckRun::architecture_answer() const { return answer(architecture); }
 
 namespace {
 
+// A check of the segment registers' VMCS fields (CS.ar, TR.base, ...).
+bool reads_segment(const rt::CheckInfo& c, readers::Slots slots) {
+  for (uint16_t i = 0; i < c.num_reads; ++i) {
+    std::string_view n = slots[c.reads[i]].name;
+    for (std::string_view s : {"ES.", "CS.", "SS.", "DS.", "FS.", "GS.", "TR.", "LDTR."})
+      if (n.substr(0, s.size()) == s) return true;
+  }
+  return false;
+}
+
 // Whose problem a failure is. The spec decides, not a table: the check is
 // re-run with unrestricted guest on; failing that, a check that reads
 // configuration blames the configuration, one that reads only state the state.
 void assign_blame(const rt::CheckInfo& c, readers::Slots slots, const readers::StateInput& in, CheckResult& r) {
+  if (in.vmm_emulates_invalid_segments && answers_entry(c) && reads_segment(c, slots)) {
+    r.blame = Blame::VmmEmulates;
+    return;
+  }
   const long ug = readers::find_slot(slots, "secondary.unrestricted_guest");
   const long ept = readers::find_slot(slots, "secondary.enable_ept");
   if (ug >= 0 && in.flavor == "vmx" && !(in.state.has(static_cast<size_t>(ug)) && in.state.get(static_cast<size_t>(ug)))) {

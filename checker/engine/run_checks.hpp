@@ -16,6 +16,7 @@ enum class Blame : uint8_t {
   None,
   AnyCpu,           // no CPU accepts the state: a guest (or VMM-written) state bug
   NeedsUnrestrictedGuest,  // valid with unrestricted guest, which the controls leave off
+  VmmEmulates,             // segment state the VMM emulates rather than entering with
   Configuration,    // depends on controls, CPU features or parameters: VMM setup, or wrong --set
 };
 const char* blame_name(Blame b);

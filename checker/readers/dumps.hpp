@@ -3,8 +3,10 @@
 // `info registers -a`, several dump_vmcs splats in one dmesg), or an error
 // when the text holds no state of its format at all.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -20,6 +22,10 @@ struct ReadOptions {
   uint32_t first_line = 1;
   size_t dumps_before = 0;
   bool piece = false;
+  // The --set values (slot name, value), known before any input is read:
+  // what KVM puts in the VMCS for a guest-visible dump depends on
+  // vmx.unrestricted_guest and vmx.ept (readers/kvm_view.hpp).
+  std::vector<std::pair<std::string, uint64_t>> config;
 };
 
 using Inputs = std::vector<StateInput>;

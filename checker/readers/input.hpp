@@ -50,6 +50,9 @@ struct StateInput {
     Origin origin;
   };
   std::vector<GuestValue> guest_values;
+  // The VMM does not enter with segment state VM entry refuses: it emulates
+  // the guest instead (KVM without unrestricted guest, vmx_emulation_required).
+  bool vmm_emulates_invalid_segments = false;
 
   // "file" or "file [CPU#1]": how reports name this input.
   std::string name() const { return part.empty() ? file : file + " [" + part + "]"; }

@@ -66,7 +66,7 @@ constexpr GprLine kGprLines[] = {
 
 // The lines cpu_dump_state always prints: one missing means the dump was cut short.
 constexpr std::string_view kExpectedLines[] = {"EIP=", "RIP=", "CS =", "GDT=", "CR0=", "DR6=", "EFER="};
-constexpr unsigned kEferLine = 6;  // the last of them
+constexpr unsigned kDr6Line = 5, kEferLine = 6;  // kExpectedLines[5], [6]: the last of them
 
 // The key a segment line starts with: "ES =", "LDT=", "TR =".
 constexpr std::string_view kSegKeys[] = {"ES =", "CS =", "SS =", "DS =", "FS =", "GS =", "LDT=", "TR ="};
@@ -194,7 +194,11 @@ class QemuReader {
   void line(const Line& l) {
     std::string_view t = l.text;
     // Most lines of a log are not records: one table walk rejects them.
-    if (!starts_record(t)) return;
+    if (!starts_record(t)) {
+      if (!cur_ || !has_gprs_ || t.empty() || (t[0] != 'E' && t[0] != 'R')) return;
+      if (const GprLine* g = moved_gprs(t)) gprs(l, nullptr, g->wide);
+      return;
+    }
     if (text::starts_with(t, "CPU#")) {
       open_block(text::trim(t));
       return;
@@ -214,7 +218,7 @@ class QemuReader {
           has_gprs_ = true;
         }
         ensure_block();
-        gprs(l, g);
+        gprs(l, &g, g.wide);
         return;
       }
     ensure_block();  // interleaved log lines and prompts are gone; the FPU state is ignored below
@@ -270,13 +274,15 @@ class QemuReader {
         }
         w_->take(id(kDR0 + i), n, l.no);
       }
+      // DR6 and DR7 re-wrapped onto this line by the poster ("DR3=... DR6=... DR7=...").
+      if (sc.find_key("DR6=") != std::string::npos) {
+        seen_ |= 1u << kDr6Line;
+        dr6_dr7(sc, l);
+      }
       return;
     }
     if (text::starts_with(t, "DR6=")) {
-      for (int f : {kDR6, kDR7}) {
-        size_t at = sc.find_key(f == kDR6 ? "DR6=" : "DR7=");
-        if (at != std::string::npos) w_->take(id(f), sc.hex(at + 4, {8, 16}), l.no);
-      }
+      dr6_dr7(sc, l);
       return;
     }
     if (text::starts_with(t, "EFER=")) {
@@ -369,20 +375,43 @@ class QemuReader {
     apply_header();
   }
 
-  void gprs(const Line& l, const GprLine& g) {
+  // The registers of line `g` and any other register of its layout the
+  // line holds: an author who re-wrapped the dump moved keys across QEMU's
+  // lines ("EAX= EBX= ECX=" / "EDX= ESI= EDI=" / "EBP= ESP="). `g` null: a
+  // line that starts inside a group (such a moved line); nothing is missing from it.
+  void gprs(const Line& l, const GprLine* g, bool wide) {
     apply_header();
     Scanner sc(l);
-    for (int i = 0; i < 4; ++i) {
-      size_t at = sc.find_key(g.keys[i]);
-      if (at == std::string::npos) {
-        w_->unreadable(id(g.fields[i]), l.no, "not on its line (cut short)");
-        continue;
+    for (const GprLine& other : kGprLines) {
+      if (other.wide != wide) continue;
+      for (int i = 0; i < 4; ++i) {
+        size_t at = sc.find_key(other.keys[i]);
+        if (at == std::string::npos) {
+          if (&other == g) w_->unreadable(id(g->fields[i]), l.no, "not on its line (cut short)");
+          continue;
+        }
+        Number n = sc.hex(at + 4, {wide ? 16u : 8u});
+        any_ = true;
+        if (!n.ok) w_->unreadable(id(other.fields[i]), l.no, n.why);
+        else if (wide) w_->given(id(other.fields[i]), n.value, l.no);
+        else printed32_.push_back({other.fields[i], n.value, l.no, false});
       }
-      Number n = sc.hex(at + 4, {g.wide ? 16u : 8u});
-      any_ = true;
-      if (!n.ok) w_->unreadable(id(g.fields[i]), l.no, n.why);
-      else if (g.wide) w_->given(id(g.fields[i]), n.value, l.no);
-      else printed32_.push_back({g.fields[i], n.value, l.no, false});
+    }
+  }
+
+  // A line that starts with a register QEMU prints inside a group (EDX=,
+  // RBP=): the previous line was complete, so the wrap was the author's.
+  static const GprLine* moved_gprs(std::string_view t) {
+    for (const GprLine& g : kGprLines)
+      for (int i = 1; i < 4; ++i)
+        if (text::starts_with(t, g.keys[i])) return &g;
+    return nullptr;
+  }
+
+  void dr6_dr7(const Scanner& sc, const Line& l) {
+    for (int f : {kDR6, kDR7}) {
+      size_t at = sc.find_key(f == kDR6 ? "DR6=" : "DR7=");
+      if (at != std::string::npos) w_->take(id(f), sc.hex(at + 4, {8, 16}), l.no);
     }
   }
 

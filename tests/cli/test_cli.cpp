@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "support/helpers.hpp"
@@ -349,6 +350,28 @@ TEST_CASE("cli: a check the missing fields cannot change is decided; one they ca
   CHECK(c["for_every_value_of"] == nlohmann::json::array({"cpu.maxphyaddr", "cpu.lam"}));
   CHECK(c["shown_with"] == nlohmann::json{{"cpu.maxphyaddr", "0x20"}, {"cpu.lam", "0"}});
   CHECK_FALSE(c.contains("holds_with"));
+}
+
+TEST_CASE("cli: a QEMU dump checked without unrestricted guest is judged on the VMCS KVM would build", "[cli]") {
+  const std::string dump = test::source_dir() + "/tests/data/dumps/qemu_i386_reset.txt";
+  auto r = run_cli({"check", dump, "--flavor", "vmx", "--set", "vmx.unrestricted_guest=0", "--set", "vmx.ept=1", "--json"});
+  auto j = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& c : j["inputs"][0]["checks"]) by_id[c["id"].get<std::string>()] = c;
+  // Not the guest-visible CR0 (PE=PG=0): KVM forces both in the VMCS.
+  CHECK(by_id["VMX.GS.CR0.FIXED0"]["verdict"] == "pass");
+  CHECK(by_id["VMX.GS.RFLAGS.VM"]["verdict"] == "pass");
+  // The RESET CS (base 0xffff0000, selector 0xf000) is no vm86 segment: KVM
+  // emulates until the far jump rather than entering.
+  CHECK(by_id["VMX.GS.SEG.V86.BASE"]["verdict"] == "fail");
+  CHECK(by_id["VMX.GS.SEG.V86.BASE"]["whose"] == "vmm-emulates");
+  CHECK(by_id["VMX.GS.SEG.V86.LIMIT"]["verdict"] == "pass");
+  CHECK(by_id["VMX.GS.SEG.V86.AR"]["verdict"] == "pass");
+  // The guest's own state is still RESET.
+  auto e = run_cli({"check", dump, "--flavor", "vmx", "--set", "vmx.unrestricted_guest=0", "--set", "vmx.ept=1",
+                    "--expect", "reset", "--check", "VMX.GS.CR0.FIXED0"});
+  CHECK(e.exit_code == 0);
+  CHECK_THAT(e.out, Catch::Contains("expect RESET: equal (0 mismatch"));
 }
 
 TEST_CASE("cli: check answers the entry and the architecture question apart; --entry-only scripts the first", "[cli]") {

@@ -21,6 +21,12 @@ inline int read_dump(const uint8_t* data, size_t size, const char* format, const
   readers::ReadOptions o;
   static const char* flavors[] = {"", "arch", "vmx", "svm"};
   o.flavor = std::string(flavor) == "any" ? (size ? flavors[data[0] % 4] : "") : flavor;
+  // With it the second byte picks what --set gives KVM's VMCS view: unrestricted guest and EPT 0, 1 or unknown.
+  if (std::string(flavor) == "any" && size > 1) {
+    const unsigned ug = data[1] % 3, ept = (data[1] / 3) % 3;
+    if (ug < 2) o.config.emplace_back("vmx.unrestricted_guest", ug);
+    if (ept < 2) o.config.emplace_back("vmx.ept", ept);
+  }
   auto r = readers::read_any(text, "fuzz.txt", format, slots, o);
   if (auto* err = std::get_if<readers::ReadError>(&r)) {
     if (err->message.empty() || err->format().rfind("fuzz.txt", 0) != 0) std::abort();

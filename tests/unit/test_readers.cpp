@@ -14,9 +14,11 @@ using readers::Origin;
 
 namespace {
 
-readers::Inputs read(const std::string& text, const std::string& format = "auto", const std::string& flavor = "") {
+readers::Inputs read(const std::string& text, const std::string& format = "auto", const std::string& flavor = "",
+                     std::vector<std::pair<std::string, uint64_t>> config = {}) {
   readers::ReadOptions o;
   o.flavor = flavor;
+  o.config = std::move(config);
   auto r = readers::read_any(text, "t.txt", format, test::slots(), o);
   if (auto* e = std::get_if<readers::ReadError>(&r)) FAIL(e->format());
   return std::get<readers::Inputs>(std::move(r));
@@ -100,6 +102,112 @@ TEST_CASE("readers: QEMU read as vmx gets KVM's VMCS view, inferred", "[readers]
   CHECK(val(guest, "CR4") == 0x626e8);
   CHECK(org(guest, "CR4") == Origin::Inferred);  // QEMU prints CR4 cast to 32 bits
   CHECK(val(guest, "DS.ar") == 0);
+}
+
+// QEMU's system_reset state (qemu_i386_reset.txt's registers, DS not accessed), and the
+// VMCS KVM builds from it, read at v6.12 (vmx_set_cr0, vmx_set_cr4,
+// enter_rmode, fix_rmode_seg, vmx_set_rflags, vmx_load_mmu_pgd).
+const char* kQemuReset =
+    "EAX=00000000 EBX=00000000 ECX=00000000 EDX=00000663\n"
+    "ESI=00000000 EDI=00000000 EBP=00000000 ESP=00000000\n"
+    "EIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+    "ES =0000 00000000 0000ffff 00009300\n"
+    "CS =f000 ffff0000 0000ffff 00009b00\n"
+    "SS =0000 00000000 0000ffff 00009300\n"
+    "DS =0000 00000000 0000ffff 00009200\n"
+    "FS =0000 00000000 0000ffff 00009300\n"
+    "GS =0000 00000000 0000ffff 00009300\n"
+    "LDT=0000 00000000 0000ffff 00008200\n"
+    "TR =0000 00000000 0000ffff 00008b00\n"
+    "GDT=     00000000 0000ffff\n"
+    "IDT=     00000000 0000ffff\n"
+    "CR0=60000010 CR2=00000000 CR3=00000000 CR4=00000000\n"
+    "EFER=0000000000000000\n";
+
+TEST_CASE("readers: QEMU read as vmx without unrestricted guest gets the VMCS KVM runs it with", "[readers]") {
+  auto in = read(kQemuReset, "auto", "vmx", {{"vmx.unrestricted_guest", 0}, {"vmx.ept", 1}})[0];
+  CHECK(val(in, "CR0") == 0x80000031);  // PE, PG, NE forced; CD, NW cleared
+  CHECK(val(in, "CR4") == 0x2011);      // VME, PSE (the identity map), VMXE; PAE off with EPT and paging off
+  CHECK(val(in, "CR3") == 0xfeffc000);  // QEMU's KVM_IDENTITY_BASE
+  CHECK(val(in, "RFLAGS") == 0x23002);  // VM, IOPL=3
+  CHECK(val(in, "CS.ar") == 0xf3);      // DPL 3, type 3
+  CHECK(val(in, "DS.ar") == 0xf2);      // DPL 3; KVM leaves the accessed bit without unrestricted guest
+  CHECK(val(in, "CS.base") == 0xffff0000);  // emulate_invalid_guest_state: base and selector as they were
+  CHECK(val(in, "TR.base") == 0xfeffd000);
+  CHECK(val(in, "TR.limit") == 0x2088);
+  CHECK(val(in, "TR.ar") == 0x8b);
+  CHECK(org(in, "CR0") == Origin::Inferred);
+  CHECK(in.vmm_emulates_invalid_segments);
+  // --expect compares the guest's own values.
+  auto guest = readers::guest_visible(in);
+  CHECK(val(guest, "CR0") == 0x60000010);
+  CHECK(val(guest, "CR3") == 0);
+  CHECK(val(guest, "RFLAGS") == 2);
+  CHECK(val(guest, "CS.ar") == 0x9b);
+  CHECK(val(guest, "TR.base") == 0);
+
+  // Without EPT: CR0.WP too, PAE kept, and CR3 is KVM's shadow root, which no dump shows.
+  auto shadow = read(kQemuReset, "auto", "vmx", {{"vmx.unrestricted_guest", 0}, {"vmx.ept", 0}})[0];
+  CHECK(val(shadow, "CR0") == 0x80010031);
+  CHECK(val(shadow, "CR4") == 0x2021);
+  CHECK_FALSE(has(shadow, "CR3"));
+  CHECK(val(readers::guest_visible(shadow), "CR3") == 0);
+  // EPT unknown: what depends on it stays unknown.
+  auto unsure = read(kQemuReset, "auto", "vmx", {{"vmx.unrestricted_guest", 0}})[0];
+  CHECK(val(unsure, "CR0") == 0x80000031);
+  CHECK_FALSE(has(unsure, "CR4"));
+  CHECK_FALSE(has(unsure, "CR3"));
+  // The control word decides as the feature does.
+  auto by_control = read(kQemuReset, "auto", "vmx", {{"secondary.unrestricted_guest", 0}, {"secondary.enable_ept", 1}})[0];
+  CHECK(val(by_control, "CR4") == 0x2011);
+
+  // Unpaged protected mode: PG forced, no vm86, segments as the guest has them.
+  std::string pmode = kQemuReset;
+  pmode.replace(pmode.find("CR0=60000010"), 12, "CR0=00000011");
+  auto pm = read(pmode, "auto", "vmx", {{"vmx.unrestricted_guest", 0}, {"vmx.ept", 1}})[0];
+  CHECK(val(pm, "CR0") == 0x80000031);
+  CHECK(val(pm, "RFLAGS") == 2);
+  CHECK(val(pm, "CS.ar") == 0x9b);
+  CHECK(val(pm, "CR4") == 0x2010);
+  CHECK(val(pm, "TR.base") == 0);
+
+  // With unrestricted guest KVM sets the accessed bit (__vmx_set_segment);
+  // not knowing which leaves the field unknown.
+  auto ug = read(kQemuReset, "auto", "vmx", {{"vmx.unrestricted_guest", 1}})[0];
+  CHECK(val(ug, "DS.ar") == 0x93);
+  CHECK(val(ug, "CR0") == 0x30);
+  CHECK_FALSE(ug.vmm_emulates_invalid_segments);
+  auto either = read(kQemuReset, "auto", "vmx")[0];
+  CHECK_FALSE(has(either, "DS.ar"));
+  CHECK(val(either, "CS.ar") == 0x9b);
+  CHECK(val(readers::guest_visible(either), "DS.ar") == 0x92);
+}
+
+TEST_CASE("readers: a QEMU dump its poster re-wrapped keeps every register", "[readers]") {
+  // Three registers a line where QEMU prints four, and DR6/DR7 moved up:
+  // the second line joins the first as a wrap, the third starts inside a group.
+  const std::string text =
+      "EAX=00000001 EBX=00000002 ECX=00000003\n"
+      "EDX=00000663 ESI=00000005 EDI=00000006\n"
+      "EBP=00000007 ESP=00000008\n"
+      "EIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+      "CS =f000 ffff0000 0000ffff 00009b00\n"
+      "GDT=     00000000 0000ffff\n"
+      "CR0=60000010 CR2=00000000\n"
+      "CR3=00000000 CR4=00000000\n"
+      "DR0=00000000 DR1=00000000 DR2=00000000\n"
+      "DR3=00000000 DR6=ffff0ff0 DR7=00000400\n"
+      "EFER=0000000000000000\n";
+  auto in = read(text)[0];
+  CHECK(val(in, "RDX") == 0x663);
+  CHECK(val(in, "RSI") == 5);
+  CHECK(val(in, "RDI") == 6);
+  CHECK(val(in, "RBP") == 7);
+  CHECK(val(in, "RSP") == 8);
+  CHECK(val(in, "CR3") == 0);
+  CHECK(val(in, "DR6") == 0xffff0ff0);
+  CHECK(val(in, "DR7") == 0x400);
+  for (const auto& n : in.notes) CHECK_THAT(n.text, !Catch::Contains("cut short"));
 }
 
 TEST_CASE("readers: QEMU's header says which hypervisor failed", "[readers]") {
