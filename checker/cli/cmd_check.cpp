@@ -292,7 +292,7 @@ class InputChecker {
   }
 
   // The run's exit code: the worst of its inputs' (a failure before an undecided input).
-  int code() const { return any_fail_ ? kViolation : any_unknown_ ? kUnknown : kOk; }
+  int code() const { return any_fail_ ? kViolation : any_unknown_ ? kUnknown : any_checked_ ? kOk : kNothingChecked; }
 
  private:
   const CheckArgs& a_;
@@ -318,9 +318,10 @@ class InputChecker {
     return l;
   }
   static constexpr uint64_t kExactRlimit = 5'000'000;
-  bool any_fail_ = false, any_unknown_ = false;
+  bool any_fail_ = false, any_unknown_ = false, any_checked_ = false;
 
   bool note(const report::CheckedInput& ci) {
+    any_checked_ |= !ci.run.results.empty() || ci.expect.has_value();
     int c = report::input_exit_code(ci, a_.entry_only);
     any_fail_ |= c == kViolation;
     any_unknown_ |= c == kUnknown;
@@ -328,10 +329,21 @@ class InputChecker {
   }
 };
 
+// Exit 5 when no check ran on any input (--check names checks of another
+// flavor only), said on stderr: the report's "0 checks" is no clean result.
+int said_if_nothing(const CheckArgs& a, int code) {
+  if (code == kNothingChecked)
+    std::cerr << "vcpuspec: error: nothing checked: " << (a.only.empty() ? std::string("no check applies to the inputs")
+                                                                          : "no check --check selects applies to the inputs' flavor")
+              << " (see 'vcpuspec explain --list')\n";
+  return code;
+}
+
 // --batch: one line per input, printed as soon as it is checked. Inputs are
 // read, checked and dropped one file at a time, so memory stays that of the
 // largest file however many files there are.
-int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::StateInput* before) {
+int run_batch(const CheckArgs& a, const std::vector<std::string>& paths, const rt::StateInfo* expect,
+              const readers::StateInput* before) {
   const readers::ReadOptions ro = read_options(a);
   InputChecker checker(a, expect, before);
   report::BatchTotals totals;
@@ -348,7 +360,7 @@ int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::St
     std::cout << (a.json ? report::batch_line_json(ci, slots(), totals, a.entry_only)
                          : report::batch_line_text(ci, totals, a.entry_only));
   };
-  for (const std::string& path : expand_inputs(a.inputs)) {
+  for (const std::string& path : paths) {
     std::optional<readers::ReadError> e = read_streamed(path, a.format, ro, each);
     if (stop >= 0) return stop;
     if (e) {
@@ -358,7 +370,7 @@ int run_batch(const CheckArgs& a, const rt::StateInfo* expect, const readers::St
     }
   }
   if (!a.json) std::cout << report::batch_totals_text(totals);
-  return any_error ? kBadInput : checker.code();
+  return any_error ? kBadInput : said_if_nothing(a, checker.code());
 }
 
 int run_check(const CheckArgs& a) {
@@ -428,13 +440,22 @@ int run_check(const CheckArgs& a) {
     }
     before = std::make_unique<readers::StateInput>(std::move(got[0]));
   }
-  if (a.batch) return run_batch(a, expect, before.get());
+  // Checking nothing is no success: a directory without files is refused.
+  const std::vector<std::string> paths = expand_inputs(a.inputs);
+  if (paths.empty()) {
+    std::string named;
+    for (const std::string& i : a.inputs) named += (named.empty() ? "" : ", ") + i;
+    std::cerr << "vcpuspec: error: nothing to check: " << named << (a.inputs.size() > 1 ? " hold" : " holds")
+              << " no input file\n";
+    return kNothingChecked;
+  }
+  if (a.batch) return run_batch(a, paths, expect, before.get());
 
   // Read everything first: without --batch a bad input means no results at all.
   const readers::ReadOptions ro = read_options(a);
   std::vector<std::unique_ptr<readers::StateInput>> owned;
   std::vector<readers::ReadError> errors;
-  for (const std::string& path : expand_inputs(a.inputs)) {
+  for (const std::string& path : paths) {
     auto r = read_one(path, a.format, ro);
     if (auto* e = std::get_if<readers::ReadError>(&r)) {
       errors.push_back(*e);
@@ -465,7 +486,7 @@ int run_check(const CheckArgs& a) {
     o.verbose = a.verbose;
     std::cout << report::check_text(checked, slots(), o);
   }
-  return code;
+  return said_if_nothing(a, code);
 }
 
 }  // namespace

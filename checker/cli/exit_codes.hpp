@@ -9,6 +9,7 @@ enum Exit : int {
   kUsage = 2,       // bad command line
   kBadInput = 3,    // a spec, dump or trace that cannot be read: file:line:col: error: ...
   kUnknown = 4,     // something could not be decided (missing fields, Z3 unknown or timeout)
+  kNothingChecked = 5,  // check: no input file, or no selected check applies to any input
   kInternal = 70,   // a bug in vcpuspec (EX_SOFTWARE), said plainly instead of a crash
 };
 

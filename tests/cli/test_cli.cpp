@@ -374,6 +374,28 @@ TEST_CASE("cli: a QEMU dump checked without unrestricted guest is judged on the 
   CHECK_THAT(e.out, Catch::Contains("expect RESET: equal (0 mismatch"));
 }
 
+TEST_CASE("cli: checking nothing is not success", "[cli]") {
+  namespace fs = std::filesystem;
+  const fs::path empty = fs::temp_directory_path() / "vcpuspec_empty_inputs";
+  fs::remove_all(empty);
+  fs::create_directories(empty / "sub");
+  auto e = run_cli({"check", empty.string()});
+  CHECK(e.exit_code == 5);
+  CHECK(e.out.empty());
+  CHECK_THAT(e.err, Catch::Contains("nothing to check: " + empty.string() + " holds no input file"));
+  e = run_cli({"check", empty.string(), "--batch"});
+  CHECK(e.exit_code == 5);
+  fs::remove_all(empty);
+  // A VMX check selected for a dump read as arch: no check runs.
+  const std::string dump = test::source_dir() + "/tests/data/dumps/qemu_i386_reset.txt";
+  auto n = run_cli({"check", dump, "--check", "VMX.GS.CR0.FIXED0"});
+  CHECK(n.exit_code == 5);
+  CHECK_THAT(n.err, Catch::Contains("nothing checked: no check --check selects applies to the inputs' flavor"));
+  // With --expect something is compared: that counts.
+  CHECK(run_cli({"check", dump, "--check", "VMX.GS.CR0.FIXED0", "--expect", "reset"}).exit_code == 0);
+  CHECK(run_cli({"check", dump, "--check", "VMX.GS.CR0.FIXED0", "--flavor", "vmx"}).exit_code != 5);
+}
+
 TEST_CASE("cli: check answers the entry and the architecture question apart; --entry-only scripts the first", "[cli]") {
   auto state = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_protected32.json"));
   state["state"]["CS"]["ar"] = "0xe09b";  // 0xc09b with L (bit 13)
