@@ -64,15 +64,87 @@ size_t qemu_marker(std::string_view text, std::string_view key, size_t before) {
   return std::string_view::npos;
 }
 
-// A kvm_regs/kvm_sregs field name followed by '=' or ':' in the lower-cased text.
-size_t sregs_marker(const std::string& lower, std::string_view key) {
-  for (size_t at = lower.find(key); at != std::string::npos; at = lower.find(key, at + 1)) {
+// Where a struct field's number ends a field: at the line's end, before ','
+// or '}' (gdb), or before blanks and the next "name:" / "name =" (the
+// register tables tools print). A spec's "CR3 = 0;" or prose's "EFER = 0
+// cite ..." ends otherwise.
+bool ends_field(std::string_view text, size_t v) {
+  if (v + 1 < text.size() && text[v] == '0' && (text[v + 1] == 'x' || text[v + 1] == 'X')) v += 2;
+  while (v < text.size() && std::isxdigit(static_cast<unsigned char>(text[v]))) ++v;
+  if (v >= text.size() || text[v] == '\n' || text[v] == '\r' || text[v] == '}') return true;
+  if (text[v] == ',') {
+    // gdb's next field, or the end of the line; not a sentence going on ("CR0 = 0x10, CR2 = CR3 = 0").
+    ++v;
+    while (v < text.size() && (text[v] == ' ' || text[v] == '\t')) ++v;
+    if (v >= text.size() || text[v] == '\n' || text[v] == '\r') return true;
+    size_t name = v;
+    while (v < text.size() && (std::isalnum(static_cast<unsigned char>(text[v])) || text[v] == '_')) ++v;
+    if (v == name) return false;
+    while (v < text.size() && text[v] == ' ') ++v;
+    if (v >= text.size() || (text[v] != '=' && text[v] != ':')) return false;
+    ++v;
+    while (v < text.size() && text[v] == ' ') ++v;
+    return v >= text.size() || text[v] == '\r' || std::isdigit(static_cast<unsigned char>(text[v])) || text[v] == '{';
+  }
+  if (text[v] != ' ' && text[v] != '\t') return false;
+  while (v < text.size() && (text[v] == ' ' || text[v] == '\t')) ++v;
+  if (v >= text.size() || text[v] == '\n' || text[v] == '\r') return true;
+  size_t name = v;
+  while (v < text.size() && (std::isalnum(static_cast<unsigned char>(text[v])) || text[v] == '_' || text[v] == '.')) ++v;
+  if (v == name) return false;
+  while (v < text.size() && text[v] == ' ') ++v;
+  return v < text.size() && (text[v] == ':' || text[v] == '=');
+}
+
+// Where a struct field starts in a cleaned line: first on it, after '{'
+// or a struct's closing "}," (gdb's "$1 = {cs = {...}, cr0 = 1610612752}"),
+// or after a field "name = number" that starts one itself, with a blank or
+// ", " between ("RIP: 0x7fff  RFLAGS: 0x46", "cr0 = 16, efer = 0").
+// Prose ("leave CR2 = CR4 = EFER = 0, RIP = FFF0h") does not chain.
+bool starts_field(std::string_view line, size_t at) {
+  auto blanks_before = [&](size_t p) {
+    while (p > 0 && (line[p - 1] == ' ' || line[p - 1] == '\t')) --p;
+    return p;
+  };
+  size_t p = blanks_before(at);
+  if (p == 0 || line[p - 1] == '{') return true;
+  if (line[p - 1] == ',') {
+    p = blanks_before(p - 1);
+    if (p > 0 && line[p - 1] == '}') return true;
+  } else if (p == at) {
+    return false;  // a name glued to what precedes it
+  }
+  // The field before: a number after "name =" or "name:".
+  size_t v = p;
+  while (v > 0 && std::isxdigit(static_cast<unsigned char>(line[v - 1]))) --v;
+  if (v > 1 && line[v - 1] == 'x' && line[v - 2] == '0') v -= 2;
+  if (v == p) return false;
+  v = blanks_before(v);
+  if (v == 0) return true;  // a value wrapped onto this line ("cr0 =" / "1610612752, efer = 0}")
+  if (line[v - 1] != ':' && line[v - 1] != '=') return false;
+  size_t name_end = blanks_before(v - 1), name = name_end;
+  while (name > 0 && (std::isalnum(static_cast<unsigned char>(line[name - 1])) || line[name - 1] == '_' || line[name - 1] == '.'))
+    --name;
+  return name < name_end && starts_field(line, name);
+}
+
+// A kvm_regs/kvm_sregs field name in the lower-cased text as tools print
+// struct fields: then '=' or ':' and a number that ends the field
+// ("cr0 = 0x60000010,", "RIP: 0x7fff  RFLAGS: 0x46"). Prose and specs that
+// name registers ("CR0 := ...", "CR3 = 0;") are no dump.
+size_t sregs_marker(std::string_view lower, std::string_view key) {  // one cleaned line
+  for (size_t at = lower.find(key); at != std::string_view::npos; at = lower.find(key, at + 1)) {
     if (at > 0 && (std::isalnum(static_cast<unsigned char>(lower[at - 1])) || lower[at - 1] == '_')) continue;
     size_t v = at + key.size();
     while (v < lower.size() && (lower[v] == ' ' || lower[v] == '\t')) ++v;
-    if (v < lower.size() && (lower[v] == '=' || lower[v] == ':')) return at;
+    if (v >= lower.size() || (lower[v] != '=' && lower[v] != ':')) continue;
+    ++v;
+    while (v < lower.size() && (lower[v] == ' ' || lower[v] == '\t')) ++v;
+    if (v < lower.size() && std::isdigit(static_cast<unsigned char>(lower[v])) && ends_field(lower, v) &&
+        starts_field(lower, at))
+      return at;
   }
-  return std::string::npos;
+  return std::string_view::npos;
 }
 
 // A failure line that a dump follows, when the paste holds no dump: where it
@@ -185,17 +257,24 @@ std::optional<Detected> detect_format(std::string_view text) {
   }
   if (found >= 2) return Detected{"qemu", where(text, first, first_key)};
   std::set<std::string_view> keys;
-  // kvm_sregs text: two struct field names, or a KVM_GET_SREGS banner.
-  first = std::string_view::npos;
-  std::string lower(text.substr(0, 8u << 20));  // the first 8 MiB decide
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view k : {"cr0", "cr3", "cr4", "efer", "apic_base", "rip", "rflags", "rax"}) {
-    size_t a = sregs_marker(lower, k);
-    if (a == std::string::npos) continue;
-    keys.insert(k);
-    if (a < first) first = a, first_key = k;
+  // kvm_sregs text: two struct field names with their values.
+  // Lines as printed (log prefixes and mail quotes off), the first 8 MiB.
+  text::Lines lines = text::clean_lines(text.substr(0, 8u << 20));
+  uint32_t first_line = 0;
+  std::string lower;
+  for (const text::Line& l : lines.lines) {
+    lower.assign(l.text);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t first_col = std::string_view::npos;
+    for (std::string_view k : {"cr0", "cr3", "cr4", "efer", "apic_base", "rip", "rflags", "rax"}) {
+      size_t at = keys.count(k) ? std::string_view::npos : sregs_marker(lower, k);
+      if (at == std::string_view::npos) continue;
+      keys.insert(k);
+      if (!first_line || (first_line == l.no && at < first_col)) first_line = l.no, first_key = k, first_col = at;
+    }
+    if (keys.size() >= 2)
+      return Detected{"kvm-sregs", "line " + std::to_string(first_line) + ": '" + std::string(first_key) + "'"};
   }
-  if (keys.size() >= 2) return Detected{"kvm-sregs", where(text, first, first_key)};
   return std::nullopt;
 }
 

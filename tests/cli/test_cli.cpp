@@ -374,6 +374,16 @@ TEST_CASE("cli: a QEMU dump checked without unrestricted guest is judged on the 
   CHECK_THAT(e.out, Catch::Contains("expect RESET: equal (0 mismatch"));
 }
 
+TEST_CASE("cli: a file that is not a dump is refused rather than read as one", "[cli]") {
+  // The spec's own RESET table and the README name registers with values: no dump.
+  for (const char* f : {"spec/arch/reset.vspec", "README.md", "docs/oracles.md", "docs/hazards.md"}) {
+    auto r = run_cli({"check", test::source_dir() + "/" + f, "--expect", "reset"});
+    CHECK(r.exit_code == 3);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("cannot detect the input format"));
+  }
+}
+
 TEST_CASE("cli: checking nothing is not success", "[cli]") {
   namespace fs = std::filesystem;
   const fs::path empty = fs::temp_directory_path() / "vcpuspec_empty_inputs";

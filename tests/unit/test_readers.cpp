@@ -61,6 +61,18 @@ TEST_CASE("readers: formats are detected from content", "[readers]") {
   CHECK(fmt("kvm_amd: VMCB Control Area:\n") == "kvm-vmcb");
   CHECK(fmt("cr0 = 0x60000010\nrip = 0xfff0\n") == "kvm-sregs");
   CHECK(fmt("hello world\nEAX is a register\n") == "none");
+  // kvm_regs/kvm_sregs fields as tools print them: one per line, a register
+  // table, gdb's struct (wrapped too), under dmesg prefixes.
+  CHECK(fmt("RIP: 0x7fffff5c5f40     RFLAGS: 0x46\n") == "kvm-sregs");
+  CHECK(fmt("$1 = {cs = {base = 0, type = 11 '\\v'}, cr0 = 1610612752, efer = 0}\n") == "kvm-sregs");
+  CHECK(fmt("$1 = {gdt = {base = 0}, cr0 = 0x31, cr2 = \n0x0,\n   cr3 = 0xa709000, cr4 = 0x1}\n") == "kvm-sregs");
+  CHECK(fmt("[  12.345][T78789] cr0 = 0x60000010\n[  12.345][T78789] rip = 0xfff0\n") == "kvm-sregs");
+  // Prose, specs and tables that name registers are no dump.
+  CHECK(fmt("  CR0 = 0x60000010 cite sdm \"Table 9-1\" vol 3;\n  CR3 = 0;\n  CR4 = 0;\n  EFER = 0 cite sdm;\n") == "none");
+  CHECK(fmt("RESET leaves CR0 = 0x60000010, CR2 = CR3 = CR4 = EFER = 0, RIP = 0xFFF0, RFLAGS = 0x2.\n") == "none");
+  CHECK(fmt("- CR0 = 0x60000010, DR6 = 0xFFFF0FF0, RIP = FFF0h\n") == "none");
+  CHECK(fmt("            19. CR0 := 0x60000010\n   start.EFER.LME=1, start.CR0.PE=1\n") == "none");
+  CHECK(fmt("| CR0 = 0x33 (PE) | EFER = 0x801 | RIP = 0x1000 |\n") == "none");
 }
 
 TEST_CASE("readers: QEMU 64-bit layout, segment flags as VMX access rights", "[readers]") {
