@@ -28,6 +28,7 @@
 #include "report/trace_report.hpp"
 #include "engine/replay_trace.hpp"
 #include "readers/trace.hpp"
+#include "runtime/nearest.hpp"
 
 namespace vcpuspec::cli {
 
@@ -417,12 +418,19 @@ int run_check(const CheckArgs& a) {
     }
   }
   for (const std::string& id : a.only) {
-    bool found = false;
-    for (size_t i = 0; i < generated::kNumChecks; ++i) found |= id == generated::kChecks[i].id;
-    if (!found) {
-      std::cerr << "vcpuspec: error: --check " << id << ": no such check (see 'vcpuspec explain --list')\n";
-      return kUsage;
-    }
+    std::vector<std::string_view> checks;
+    for (size_t i = 0; i < generated::kNumChecks; ++i) checks.push_back(generated::kChecks[i].id);
+    if (std::find(checks.begin(), checks.end(), id) != checks.end()) continue;
+    for (size_t i = 0; i < generated::kNumTransitions; ++i)
+      if (id == generated::kTransitions[i].id) {
+        std::cerr << "vcpuspec: error: --check " << id << ": a transition, a rule about one write: it is checked on "
+                  << "the writes of a --trace, not on a state (see 'vcpuspec explain " << id << "')\n";
+        return kUsage;
+      }
+    const std::string near = support::nearest(id, checks);
+    std::cerr << "vcpuspec: error: --check " << id << ": no such check"
+              << (near.empty() ? "" : "; did you mean '" + near + "'?") << " (see 'vcpuspec explain --list')\n";
+    return kUsage;
   }
   std::unique_ptr<readers::StateInput> before;
   if (!a.before.empty()) {

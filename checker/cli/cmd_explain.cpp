@@ -9,6 +9,7 @@
 #include "engine/run_checks.hpp"
 #include "ir/flow.hpp"
 #include "report/witness_report.hpp"
+#include "runtime/nearest.hpp"
 #include "z3/witness.hpp"
 
 namespace vcpuspec::cli {
@@ -200,8 +201,17 @@ int run_explain(const ExplainArgs& a) {
       if (!n.note.empty()) std::cout << "  note:      " << n.note << "\n";
       return kOk;
     }
-  std::cerr << "vcpuspec: error: no check, transition, property, flow, mode or instruction '" << a.id
-            << "' (see 'vcpuspec explain --list')\n";
+  std::vector<std::string> names;
+  for (const auto& in : m.instructions) names.push_back(in->id);
+  for (const ir::Mode& md : m.modes) names.push_back(md.id);
+  for (const auto& p : m.properties) names.push_back(p->id);
+  for (const auto& f : m.flows) names.push_back(f->name);
+  for (size_t i = 0; i < generated::kNumChecks; ++i) names.push_back(generated::kChecks[i].id);
+  for (size_t i = 0; i < generated::kNumTransitions; ++i) names.push_back(generated::kTransitions[i].id);
+  for (const ir::NonCheck& n : m.nonchecks) names.push_back(n.id);
+  const std::string near = support::nearest(a.id, names);
+  std::cerr << "vcpuspec: error: no check, transition, property, flow, mode or instruction '" << a.id << "'"
+            << (near.empty() ? "" : "; did you mean '" + near + "'?") << " (see 'vcpuspec explain --list')\n";
   return kUsage;
 }
 

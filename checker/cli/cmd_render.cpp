@@ -3,6 +3,7 @@
 // SVG or PNG. The DOT text comes from gen/emit (deterministic); libgvc lays
 // it out and renders it.
 #include <fstream>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -29,13 +30,19 @@ struct RenderArgs {
   std::vector<std::string> specs;  // --spec: files or directories (default: the built-in spec)
 };
 
+// --format, else -o's extension (.gv is DOT too), else DOT. An extension
+// no format matches is refused: DOT written into x.pdf would look like a
+// PDF that does not open. "" when refused.
 std::string format_for(const RenderArgs& a) {
   if (!a.format.empty()) return a.format;
-  for (const char* ext : {"svg", "png", "dot"}) {
-    std::string e = std::string(".") + ext;
-    if (a.output.size() > e.size() && a.output.compare(a.output.size() - e.size(), e.size(), e) == 0) return ext;
-  }
-  return "dot";
+  const std::string name = std::filesystem::path(a.output).filename().string();
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0) return "dot";
+  const std::string ext = name.substr(dot + 1);
+  if (ext == "gv") return "dot";
+  for (const char* f : {"dot", "svg", "png", "pdf"})
+    if (ext == f) return f;
+  return "";
 }
 
 const ir::Flow* find_flow(const ir::Model& m, const std::string& name, const char* what) {
@@ -47,12 +54,17 @@ const ir::Flow* find_flow(const ir::Model& m, const std::string& name, const cha
 
 int run_render(const RenderArgs& a) {
   std::string format = format_for(a);
-  if (format != "dot" && format != "svg" && format != "png") {
-    std::cerr << "vcpuspec: error: --format " << format << ": expected dot, svg or png\n";
+  if (format.empty()) {
+    std::cerr << "vcpuspec: error: -o " << a.output << ": its extension names no format vcpuspec writes (.dot, .gv, .svg, "
+              << ".png, .pdf); give --format\n";
     return kUsage;
   }
-  if (format == "png" && a.output.empty()) {
-    std::cerr << "vcpuspec: error: png output needs -o FILE\n";
+  if (format != "dot" && format != "svg" && format != "png" && format != "pdf") {
+    std::cerr << "vcpuspec: error: --format " << format << ": expected dot, svg, png or pdf\n";
+    return kUsage;
+  }
+  if ((format == "png" || format == "pdf") && a.output.empty()) {
+    std::cerr << "vcpuspec: error: " << format << " output needs -o FILE\n";
     return kUsage;
   }
   int exit = kOk;
@@ -143,8 +155,8 @@ std::function<int()> add_render(CLI::App& app) {
   app.add_option("--compare", a->compare, "render flow: a second flow to draw beside it, reordered operations in red");
   app.add_option("--flow", a->flow, "render counterexample: the flow");
   app.add_option("--property", a->property, "render counterexample: the property");
-  app.add_option("-o,--output", a->output, "output file; the format follows its extension (.dot, .svg, .png)");
-  app.add_option("--format", a->format, "dot, svg or png (default: from -o, else dot)");
+  app.add_option("-o,--output", a->output, "output file; the format follows its extension (.dot or .gv, .svg, .png, .pdf)");
+  app.add_option("--format", a->format, "dot, svg, png or pdf (default: from -o, else dot)");
   app.add_option("--spec", a->specs, "spec files or directories to draw from (default: the built-in spec)");
   return [a] { return run_render(*a); };
 }

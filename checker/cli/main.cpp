@@ -1,10 +1,12 @@
 // vcpuspec: prove, check and explain x86 vCPU RESET/INIT state.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "checker.gen.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "runtime/nearest.hpp"
 
 using namespace vcpuspec;
 
@@ -30,6 +32,16 @@ int main(int argc, char** argv) {
     CLI::App* k = app.add_subcommand("capture", "capture a KVM vCPU's RESET, post-program or post-INIT state as JSON (Linux, /dev/kvm)");
     on(cli::add_capture(*k), k);
   }
+  // A mistyped command is named with the nearest one (CLI11 would only say
+  // that a subcommand is required).
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+  if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+    const std::string near = support::nearest(argv[1], commands);
+    std::cerr << "vcpuspec: error: '" << argv[1] << "' is not a command" << (near.empty() ? "" : "; did you mean '" + near + "'?")
+              << " (run 'vcpuspec --help')\n";
+    return cli::kUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -39,7 +51,24 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "vcpuspec: error: " << e.what() << " (run 'vcpuspec --help')\n";
+    // Point at the command's own help, and name the option a typo meant.
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* c : app.get_subcommands({}))
+      if (argc > 1 && c->get_name() == argv[1]) sub = c;
+    std::string hint;
+    const std::string what = e.what();
+    if (sub && what.find("not expected") != std::string::npos) {
+      std::vector<std::string> options;
+      for (const CLI::Option* o : sub->get_options())
+        for (const std::string& n : o->get_lnames()) options.push_back("--" + n);
+      for (int i = 2; i < argc && hint.empty(); ++i)
+        if (std::string arg = argv[i]; arg.rfind("--", 0) == 0 && what.find(arg) != std::string::npos) {
+          const std::string near = support::nearest(arg.substr(0, arg.find('=')), options);
+          if (!near.empty()) hint = "; did you mean '" + near + "'?";
+        }
+    }
+    std::cerr << "vcpuspec: error: " << what << hint << " (run 'vcpuspec " << (sub ? sub->get_name() + " " : "")
+              << "--help')\n";
     return cli::kUsage;
   }
   if (!run) {

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "readers/dumps.hpp"
+#include "runtime/nearest.hpp"
 #include "runtime/table_cache.hpp"
 
 #include <algorithm>
@@ -124,32 +125,12 @@ std::span<const long> slot_ids(Slots slots, std::span<const std::string_view> na
   });
 }
 
-static size_t distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string suggest_slot(Slots slots, std::string_view name, bool state_only) {
-  std::string best;
-  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
-  for (const rt::SlotInfo& s : slots) {
-    // Suggest only names of the kind asked for, and never the name itself.
-    if (state_only ? !rt::is_state_slot(s.kind) : !rt::is_config_slot(s.kind)) continue;
-    size_t d = distance(name, s.name);
-    if (d > 0 && d < best_d) {
-      best_d = d;
-      best = s.name;
-    }
-  }
+  // Suggest only names of the kind asked for.
+  std::vector<std::string_view> names;
+  for (const rt::SlotInfo& s : slots)
+    if (state_only ? rt::is_state_slot(s.kind) : rt::is_config_slot(s.kind)) names.push_back(s.name);
+  std::string best = support::nearest(name, names);
   return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 

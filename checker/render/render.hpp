@@ -4,7 +4,7 @@
 
 namespace vcpuspec::gv {
 
-// `format`: "svg" or "png". False with `error` set when Graphviz rejects it.
+// `format`: "svg", "png" or "pdf". False with `error` set when Graphviz rejects it.
 bool render_dot(const std::string& dot, const std::string& format, std::string& out, std::string& error);
 
 }  // namespace vcpuspec::gv

@@ -3,33 +3,12 @@
 #include <algorithm>
 
 #include "sema/sema_impl.hpp"
+#include "runtime/nearest.hpp"
 
 namespace vcpuspec::sema {
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string Analyzer::suggest(const std::string& name, const std::vector<std::string>& candidates) const {
-  std::string best;
-  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
-  for (const std::string& c : candidates) {
-    size_t d = edit_distance(name, c);
-    if (d < best_d || (d == best_d && !best.empty() && c < best)) {
-      if (d < best_d) best_d = d;
-      best = c;
-    }
-  }
+  std::string best = support::nearest(name, candidates);
   return best.empty() ? "" : "; did you mean '" + best + "'?";
 }
 

@@ -151,7 +151,5 @@ class Analyzer {
 std::string join(const std::vector<ast::Text>& texts);
 std::vector<Citation> sources_of(const std::vector<ast::Text>& cites);
 
-// Levenshtein distance, for "did you mean" hints.
-size_t edit_distance(const std::string& a, const std::string& b);
 
 }  // namespace vcpuspec::sema

@@ -384,6 +384,25 @@ TEST_CASE("cli: a file that is not a dump is refused rather than read as one", "
   }
 }
 
+TEST_CASE("cli: typos get the nearest name and the command's own help", "[cli]") {
+  auto cmd = run_cli({"chekc", "x"});
+  CHECK(cmd.exit_code == 2);
+  CHECK(cmd.err == "vcpuspec: error: 'chekc' is not a command; did you mean 'check'? (run 'vcpuspec --help')\n");
+  auto opt = run_cli({"check", "--flavr", "vmx", "x"});
+  CHECK(opt.exit_code == 2);
+  CHECK_THAT(opt.err, Catch::Contains("--flavr; did you mean '--flavor'? (run 'vcpuspec check --help')"));
+  auto id = run_cli({"check", "x", "--check", "ARCH.CR0.PG_NEED_PE"});
+  CHECK(id.exit_code == 2);
+  CHECK_THAT(id.err, Catch::Contains("no such check; did you mean 'ARCH.CR0.PG_NEEDS_PE'?"));
+  auto transition = run_cli({"check", "x", "--check", "ARCH.CR0.PG_LME_PAE"});
+  CHECK(transition.exit_code == 2);
+  CHECK_THAT(transition.err, Catch::Contains("a transition, a rule about one write: it is checked on the writes of a --trace"));
+  auto ex = run_cli({"explain", "VMX.GS.CR0.FIXD0"});
+  CHECK(ex.exit_code == 2);
+  CHECK_THAT(ex.err, Catch::Contains("did you mean 'VMX.GS.CR0.FIXED0'?"));
+  CHECK(std::count(ex.err.begin(), ex.err.end(), '\n') == 1);
+}
+
 TEST_CASE("cli: checking nothing is not success", "[cli]") {
   namespace fs = std::filesystem;
   const fs::path empty = fs::temp_directory_path() / "vcpuspec_empty_inputs";

@@ -69,6 +69,15 @@ TEST_CASE("render: SVG and PNG through libgvc", "[render]") {
   CHECK(proved.exit_code == 0);
   CHECK(proved.out.empty());
   CHECK_THAT(proved.err, Catch::Contains("is proved"));
+  // -o x.pdf writes a PDF; an extension naming no format is refused, no file written.
+  const std::string pdf = "/tmp/vcpuspec_render_test.pdf", jpg = "/tmp/vcpuspec_render_test.jpg";
+  CHECK(run_cli({"render", "modes", "-o", pdf}).exit_code == 0);
+  CHECK(test::read_text(pdf).rfind("%PDF-", 0) == 0);
+  std::filesystem::remove(pdf);
+  auto refused = run_cli({"render", "modes", "-o", jpg});
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("its extension names no format"));
+  CHECK_FALSE(std::filesystem::exists(jpg));
   for (std::vector<std::string> bad : {std::vector<std::string>{"render", "flow", "nope"},
                                        {"render", "flow", "kvm_5_10.vcpu_reset_vmx", "--format", "gif"},
                                        {"render", "flow", "kvm_5_10.vcpu_reset_vmx", "--format", "png"},
