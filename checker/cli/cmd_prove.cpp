@@ -14,6 +14,7 @@
 #include "ir/flow.hpp"
 #include "z3/flow_prove.hpp"
 #include "z3/lint.hpp"
+#include "support/diagnostics.hpp"
 #include "z3/prove.hpp"
 
 namespace vcpuspec::cli {
@@ -141,11 +142,18 @@ int run_prove(const SolverArgs& a) {
 
 int run_lint(const SolverArgs& a) {
   int exit = kOk;
-  auto spec = load_spec(a.specs, exit);
+  auto spec = load_spec(a.specs, exit, /*warnings=*/false);
   if (!spec) return exit;
   smt::LintOptions lo;
   lo.limits = a.limits();
   smt::LintReport rep = smt::lint(*spec->model, lo);
+  // The spec's own warnings (a control no check reads) are lint findings
+  // too: counted, in the exit code, and in --json/--sarif. The built-in
+  // spec's are its authors' (vcpuspec-gen prints them at build time).
+  if (!a.specs.empty())
+    for (const Diagnostic& d : spec->diags.sorted())
+      if (d.severity == Severity::Warning)
+        rep.findings.insert(rep.findings.begin(), {smt::LintFinding::Severity::Warning, "", "spec", d.message, d.loc});
   int code = rep.has_errors() ? kViolation : rep.has_unknown() ? kUnknown : kOk;
   if (a.sarif) std::cout << report::lint_sarif(rep, spec->sources);
   else std::cout << (a.json ? report::lint_json(rep, spec->sources, code) : report::lint_text(rep, spec->sources, a.verbose));

@@ -11,7 +11,7 @@
 
 namespace vcpuspec::cli {
 
-std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit) {
+std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit, bool warnings) {
   std::unique_ptr<front::LoadedSpec> spec;
   if (paths.empty()) {
     spec = front::load_spec_sources(builtin::spec_files());
@@ -20,9 +20,10 @@ std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& pat
   }
   // The built-in spec's warnings are the spec authors' business: vcpuspec-gen
   // prints them at build time. A user's spec files get every diagnostic.
-  if (paths.empty()) {
+  if (paths.empty() || !warnings) {
     for (const Diagnostic& d : spec->diags.sorted())
-      if (d.severity == Severity::Error) std::cerr << render(spec->sources, d);
+      if (d.severity == Severity::Error || (!paths.empty() && d.severity == Severity::Note))
+        std::cerr << render(spec->sources, d);
   } else {
     std::cerr << render_all(spec->sources, spec->diags);
   }

@@ -9,9 +9,11 @@
 
 namespace vcpuspec::cli {
 
-// Loads and checks the spec; prints its diagnostics to stderr. Null (and
-// `exit` = kBadInput) when it has errors.
-std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit);
+// Loads and checks the spec; prints its diagnostics to stderr (a user's
+// spec: every one; the built-in spec: errors only). `warnings` false: not
+// its warnings, which the caller reports (lint counts them as findings).
+// Null (and `exit` = kBadInput) when it has errors.
+std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit, bool warnings = true);
 // "the built-in spec (digest ...)" or the paths.
 std::string spec_name(const std::vector<std::string>& paths);
 

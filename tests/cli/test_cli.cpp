@@ -60,6 +60,26 @@ TEST_CASE("cli: lint of the shipped spec is clean", "[cli]") {
   }
 }
 
+TEST_CASE("cli: lint counts the spec's own warnings as findings", "[cli]") {
+  std::string path = "/tmp/vcpuspec_test_lint_unused.vspec";
+  {
+    std::ofstream out(path);
+    out << "register CR0 : 64 { PE 0; PG 31; }\n"
+           "control unused_ctl : 8 \"read by no check\";\n"
+           "check A.PG \"pg needs pe\" cite \"c\" scope arch assert CR0.PG -> CR0.PE;\n";
+  }
+  auto r = run_cli({"lint", path});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("control 'unused_ctl' is never used"));
+  CHECK_THAT(r.out, Catch::Contains("0 errors, 1 warnings"));
+  CHECK(r.err.empty());  // said once, as a finding
+  auto j = nlohmann::json::parse(run_cli({"lint", path, "--json"}).out);
+  bool found = false;
+  for (const auto& f : j["findings"]) found |= f["rule"] == "spec";
+  CHECK(found);
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("cli: lint flags a redundant check and a vacuous one", "[cli]") {
   std::string path = "/tmp/vcpuspec_test_lint.vspec";
   {
