@@ -180,15 +180,39 @@ bool apply_set(const std::string& kv, readers::StateInput& in, std::string& erro
   return true;
 }
 
+// Every --check ID names a check, or with --trace a transition too (as
+// `explain --list` shows them); else one line with the nearest name.
+bool only_known(const std::vector<std::string>& only, bool trace) {
+  std::vector<std::string_view> names;
+  for (size_t i = 0; i < generated::kNumChecks; ++i) names.push_back(generated::kChecks[i].id);
+  const size_t num_checks = names.size();
+  for (size_t i = 0; i < generated::kNumTransitions; ++i) names.push_back(generated::kTransitions[i].id);
+  for (const std::string& id : only) {
+    auto at = std::find(names.begin(), names.end(), id);
+    if (at == names.end()) {
+      const std::string near = support::nearest(id, names);
+      std::cerr << "vcpuspec: error: --check " << id << ": no such check or transition"
+                << (near.empty() ? "" : "; did you mean '" + near + "'?") << " (see 'vcpuspec explain --list')\n";
+      return false;
+    }
+    if (!trace && static_cast<size_t>(at - names.begin()) >= num_checks) {
+      std::cerr << "vcpuspec: error: --check " << id << ": a transition, a rule about one write: it is checked on "
+                << "the writes of a --trace, not on a state (see 'vcpuspec explain " << id << "')\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 // --trace T: replay a trace of writes and run the spec's write rules (and the
 // state checks where the guest runs) over it.
 int run_trace(const CheckArgs& a) {
-  if (!a.inputs.empty() || !a.expect.empty() || !a.before.empty() || a.batch || a.sarif || !a.only.empty() ||
-      a.format != "auto") {
-    std::cerr << "vcpuspec: error: --trace checks one trace: it takes --flavor, --set and --json, not state "
-                 "inputs, --format, --expect, --before, --batch, --sarif or --check\n";
+  if (!a.inputs.empty() || !a.expect.empty() || !a.before.empty() || a.batch || a.sarif || a.format != "auto") {
+    std::cerr << "vcpuspec: error: --trace checks one trace: it takes --flavor, --set, --check and --json, not state "
+                 "inputs, --format, --expect, --before, --batch or --sarif\n";
     return kUsage;
   }
+  if (!only_known(a.only, true)) return kUsage;
   std::string text, err;
   std::string shown = a.trace == "-" ? "<stdin>" : a.trace;
   std::error_code ec;
@@ -225,11 +249,18 @@ int run_trace(const CheckArgs& a) {
       if (cfg.state.has(i)) set.writes.emplace_back(i, cfg.state.get(i));
     for (readers::TraceVcpu& v : t.vcpus) v.steps.insert(v.steps.begin(), set);
   }
+  // --check: only the write rules and state checks it names.
+  auto selected = [&](const char* id) { return a.only.empty() || std::find(a.only.begin(), a.only.end(), id) != a.only.end(); };
+  std::vector<rt::TransitionInfo> rules;
+  std::vector<rt::CheckInfo> checks;
+  for (size_t i = 0; i < generated::kNumTransitions; ++i)
+    if (selected(generated::kTransitions[i].id)) rules.push_back(generated::kTransitions[i]);
+  for (size_t i = 0; i < generated::kNumChecks; ++i)
+    if (selected(generated::kChecks[i].id)) checks.push_back(generated::kChecks[i]);
   std::vector<engine::TraceRun> runs;
   bool any_fail = false, any_unknown = false;
   for (const readers::TraceVcpu& v : t.vcpus) {
-    runs.push_back(engine::replay_trace(std::span(generated::kTransitions, generated::kNumTransitions),
-                                        std::span(generated::kChecks, generated::kNumChecks), slots(), v, flavor));
+    runs.push_back(engine::replay_trace(rules, checks, slots(), v, flavor));
     any_fail |= runs.back().finding.has_value();
     any_unknown |= runs.back().rule_unknown > 0;
   }
@@ -417,21 +448,7 @@ int run_check(const CheckArgs& a) {
       return kUsage;
     }
   }
-  for (const std::string& id : a.only) {
-    std::vector<std::string_view> checks;
-    for (size_t i = 0; i < generated::kNumChecks; ++i) checks.push_back(generated::kChecks[i].id);
-    if (std::find(checks.begin(), checks.end(), id) != checks.end()) continue;
-    for (size_t i = 0; i < generated::kNumTransitions; ++i)
-      if (id == generated::kTransitions[i].id) {
-        std::cerr << "vcpuspec: error: --check " << id << ": a transition, a rule about one write: it is checked on "
-                  << "the writes of a --trace, not on a state (see 'vcpuspec explain " << id << "')\n";
-        return kUsage;
-      }
-    const std::string near = support::nearest(id, checks);
-    std::cerr << "vcpuspec: error: --check " << id << ": no such check"
-              << (near.empty() ? "" : "; did you mean '" + near + "'?") << " (see 'vcpuspec explain --list')\n";
-    return kUsage;
-  }
+  if (!only_known(a.only, false)) return kUsage;
   std::unique_ptr<readers::StateInput> before;
   if (!a.before.empty()) {
     auto r = read_one(a.before, a.format, readers::ReadOptions{});

@@ -39,7 +39,7 @@ int run_witness(const WitnessArgs& a) {
   smt::WitnessPair w = smt::find_witness(m, *c, o);
   int code = w.outcome == smt::Outcome::Proved ? kOk : w.outcome == smt::Outcome::Failed ? kViolation : kUnknown;
   if (a.json) {
-    std::cout << report::witness_json(builtin_slots(), w);
+    std::cout << report::witness_json(builtin_slots(), w, code);
     return code;
   }
   if (!a.state.empty()) {

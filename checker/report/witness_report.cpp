@@ -52,7 +52,7 @@ std::string witness_text(const ir::Model& m, const ir::Check& c, const smt::Witn
   return out;
 }
 
-std::string witness_json(readers::Slots slots, const smt::WitnessPair& w) {
+std::string witness_json(readers::Slots slots, const smt::WitnessPair& w, int exit_code) {
   nlohmann::ordered_json j;
   j["schema"] = "vcpuspec.witness/1";
   j["check"] = w.check;
@@ -65,6 +65,7 @@ std::string witness_json(readers::Slots slots, const smt::WitnessPair& w) {
     j["pass"] = nlohmann::ordered_json::parse(write_state_json(slots, w.flavor, "vcpuspec witness " + w.check + " (passes every check)", w.passing));
     j["fail"] = nlohmann::ordered_json::parse(write_state_json(slots, w.flavor, "vcpuspec witness " + w.check + " (fails only this check)", w.failing));
   }
+  j["exit_code"] = exit_code;
   return j.dump(2) + "\n";
 }
 

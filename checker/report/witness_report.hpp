@@ -13,6 +13,7 @@ namespace vcpuspec::report {
 std::string witness_text(const ir::Model& m, const ir::Check& c, const smt::WitnessPair& w, const std::string& indent);
 
 // {"schema": "vcpuspec.witness/1", "check", "outcome", ..., "pass": STATE, "fail": STATE}
-std::string witness_json(readers::Slots slots, const smt::WitnessPair& w);
+// Ends with `exit_code`, as every JSON output does.
+std::string witness_json(readers::Slots slots, const smt::WitnessPair& w, int exit_code);
 
 }  // namespace vcpuspec::report

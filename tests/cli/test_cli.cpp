@@ -413,14 +413,37 @@ TEST_CASE("cli: typos get the nearest name and the command's own help", "[cli]")
   CHECK_THAT(opt.err, Catch::Contains("--flavr; did you mean '--flavor'? (run 'vcpuspec check --help')"));
   auto id = run_cli({"check", "x", "--check", "ARCH.CR0.PG_NEED_PE"});
   CHECK(id.exit_code == 2);
-  CHECK_THAT(id.err, Catch::Contains("no such check; did you mean 'ARCH.CR0.PG_NEEDS_PE'?"));
+  CHECK_THAT(id.err, Catch::Contains("no such check or transition; did you mean 'ARCH.CR0.PG_NEEDS_PE'?"));
   auto transition = run_cli({"check", "x", "--check", "ARCH.CR0.PG_LME_PAE"});
   CHECK(transition.exit_code == 2);
   CHECK_THAT(transition.err, Catch::Contains("a transition, a rule about one write: it is checked on the writes of a --trace"));
+  // With --trace, --check takes transitions as `explain --list` shows them.
+  const std::string trace = test::source_dir() + "/tests/data/traces/guest_pg_with_lme_without_pae.jsonl";
+  auto rule = run_cli({"check", "--trace", trace, "--check", "ARCH.CR0.PG_LME_PAE"});
+  CHECK(rule.exit_code == 1);
+  CHECK_THAT(rule.out, Catch::Contains("write rules: 0 pass, 0 n/a, 0 unknown, 1 fail"));
+  auto other = run_cli({"check", "--trace", trace, "--check", "ARCH.CR0.PG_NEEDS_PE"});
+  CHECK(other.exit_code == 0);
+  CHECK_THAT(other.out, Catch::Contains("write rules: 0 pass, 0 n/a, 0 unknown;"));
   auto ex = run_cli({"explain", "VMX.GS.CR0.FIXD0"});
   CHECK(ex.exit_code == 2);
   CHECK_THAT(ex.err, Catch::Contains("did you mean 'VMX.GS.CR0.FIXED0'?"));
   CHECK(std::count(ex.err.begin(), ex.err.end(), '\n') == 1);
+}
+
+TEST_CASE("cli: every JSON output carries the exit code", "[cli][json]") {
+  const std::string dump = test::source_dir() + "/tests/data/dumps/qemu_i386_reset.txt";
+  for (std::vector<std::string> args : {std::vector<std::string>{"witness", "ARCH.CR0.HI", "--json"},
+                                        {"witness", "ARCH.CR0.PG_NEEDS_PE", "--json"},
+                                        {"check", dump, "--json"},
+                                        {"prove", "--state", "RESET", "--json"},
+                                        {"lint", "docs/examples/lintdemo.vspec", "--json"}}) {
+    auto r = run_cli(args);
+    INFO(args[0] << " " << args[1]);
+    auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j.contains("exit_code"));
+    CHECK(j["exit_code"] == r.exit_code);
+  }
 }
 
 TEST_CASE("cli: checking nothing is not success", "[cli]") {
