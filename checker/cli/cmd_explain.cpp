@@ -8,6 +8,7 @@
 #include "cli/spec_source.hpp"
 #include "engine/run_checks.hpp"
 #include "ir/flow.hpp"
+#include "report/names_report.hpp"
 #include "report/witness_report.hpp"
 #include "runtime/nearest.hpp"
 #include "z3/witness.hpp"
@@ -19,6 +20,7 @@ namespace {
 struct ExplainArgs {
   std::string id;
   bool list = false;
+  bool fields = false;
   std::string scope;
 };
 
@@ -93,9 +95,15 @@ int run_explain(const ExplainArgs& a) {
   auto spec = load_spec({}, exit);
   if (!spec) return exit;
   const ir::Model& m = *spec->model;
+  if (a.fields) {
+    std::vector<report::ModeName> modes;
+    for (const ir::Mode& md : m.modes) modes.push_back({md.id, md.text});
+    std::cout << report::names_text(readers::Slots(generated::kSlots, generated::kNumSlots), modes);
+    return kOk;
+  }
   if (a.list || a.id.empty()) {
     if (!a.list) {
-      std::cerr << "vcpuspec: error: explain needs a check id, or --list\n";
+      std::cerr << "vcpuspec: error: explain needs a check id, --list or --fields\n";
       return kUsage;
     }
     for (size_t i = 0; i < generated::kNumChecks; ++i) {
@@ -221,6 +229,10 @@ std::function<int()> add_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
   app.add_option("id", a->id, "a check (ARCH.CR0.NW_NEEDS_CD), property (H3.LMA_FROM_OLD_CR0), flow, mode or instruction (MOV_CR0)");
   app.add_flag("--list", a->list, "list every check, property, flow, mode and instruction with its scope and citation");
+  app.add_flag("--fields", a->fields,
+               "list every name an input or --set gives: state fields, CPU parameters and features, controls, and the modes "
+               "(docs/names.md adds which input formats fill each)")
+      ->excludes("--list");
   app.add_option("--scope", a->scope, "with --list: only this scope")
       ->check(CLI::IsMember({"arch", "vmx", "svm", "common"}));
   return [a] { return run_explain(*a); };

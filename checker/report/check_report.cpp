@@ -15,6 +15,12 @@ std::string fact_line(const rt::Fact& f) {
 
 namespace {
 
+// A value as text reports print it: a ranged parameter in decimal, as its
+// range is written (cpu.maxphyaddr = 36); anything else by rt::format_value.
+std::string value_text(const rt::SlotInfo& s, uint64_t v) {
+  return s.has_range ? std::to_string(v) : rt::format_value(v, s.width);
+}
+
 // "cpu.maxphyaddr = 36, CR3 = 0x1000": a completion of the missing fields
 // (a ranged parameter in decimal, as its range is written); with `other`,
 // only the fields whose value differs from it there.
@@ -30,8 +36,8 @@ std::string completion_text(const std::vector<smt::FieldValue>& values, readers:
   for (const smt::FieldValue& v : values) {
     if (same(v)) continue;
     long id = readers::find_slot(slots, v.field);
-    bool decimal = id >= 0 && slots[static_cast<size_t>(id)].has_range;
-    s += (s.empty() ? "" : ", ") + v.field + " = " + (decimal ? std::to_string(v.value) : rt::format_value(v.value, v.width));
+    s += (s.empty() ? "" : ", ") + v.field + " = " +
+         (id >= 0 ? value_text(slots[static_cast<size_t>(id)], v.value) : rt::format_value(v.value, v.width));
   }
   return s;
 }
@@ -74,7 +80,7 @@ std::string origins(const readers::StateInput& in, readers::Slots slots, readers
   std::string s;
   for (size_t i = 0; i < slots.size(); ++i)
     if (in.origin[i] == which && !(config_only && rt::is_state_slot(slots[i].kind)))
-      s += (s.empty() ? "" : ", ") + std::string(slots[i].name) + "=" + rt::format_value(in.state.get(i), slots[i].width);
+      s += (s.empty() ? "" : ", ") + std::string(slots[i].name) + "=" + value_text(slots[i], in.state.get(i));
   return s;
 }
 

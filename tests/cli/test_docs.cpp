@@ -12,8 +12,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <sstream>
 
+#include "builtin/builtin_spec.hpp"
+#include "checker.gen.hpp"
+#include "readers/detect.hpp"
+#include "report/names_report.hpp"
 #include "support/helpers.hpp"
 
 using namespace vcpuspec;
@@ -151,4 +157,32 @@ TEST_CASE("docs: the doc test's matching of elisions", "[docs]") {
   CHECK_FALSE(match_lines({"a", "d"}, 0, {"a", "b", "d"}, 0));
   CHECK(match_excerpt({"b", "d"}, {"a", "b", "c", "d"}));
   CHECK_FALSE(match_excerpt({"d", "b"}, {"a", "b", "c", "d"}));
+}
+
+TEST_CASE("docs: docs/names.md lists every name with the formats that gave it in the corpus", "[docs][golden]") {
+  // Which dump formats gave each name somewhere in tests/data/dumps.
+  std::map<std::string, std::set<std::string>> filled_by;
+  const readers::Slots slots = test::slots();
+  for (const auto& e : fs::directory_iterator(test::source_dir() + "/tests/data/dumps")) {
+    if (e.path().extension() == ".md") continue;
+    auto r = readers::read_any(test::read_text(e.path().string()), e.path().filename().string(), "auto", slots, {});
+    if (auto* inputs = std::get_if<readers::Inputs>(&r))
+      for (const readers::StateInput& in : *inputs)
+        for (size_t i = 0; i < slots.size(); ++i)
+          if (in.origin[i] == readers::Origin::Given) filled_by[slots[i].name].insert(in.format);
+  }
+  std::vector<report::ModeName> modes;
+  for (const ir::Mode& m : test::builtin_spec().model->modes) modes.push_back({m.id, m.text});
+  const std::string doc =
+      "# Names\n\n"
+      "Every name an input or `--set` gives, as the spec declares it: generated from the spec and the dump corpus by "
+      "`tests/vcpuspec_tests --update \"docs: docs/names.md*\"`, and kept current by that test. `vcpuspec explain "
+      "--fields` prints the same list. The state JSON (`vcpuspec.state/1`, docs/cli.md) can give every state field "
+      "and configuration name; *read from* lists the dump formats whose readers gave the name in some dump of "
+      "`tests/data/dumps/` (a reader may infer more: its notes say which). Bits: the width, or the range of a "
+      "parameter; a default that follows another name is `follows NAME` (docs/cli.md).\n\n" +
+      report::names_markdown(slots, modes, filled_by);
+  std::string diff;
+  CHECK(test::match_golden(test::source_dir() + "/docs/names.md", doc, diff));
+  if (!diff.empty()) FAIL_CHECK(diff);
 }
