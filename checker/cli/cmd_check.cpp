@@ -42,6 +42,7 @@ struct CheckArgs {
   std::vector<std::string> sets;
   std::string expect;
   std::string before;
+  std::string extra;  // --extra FILE: fields each input lacks
   std::vector<std::string> only;
   bool json = false;
   bool sarif = false;
@@ -207,9 +208,10 @@ bool only_known(const std::vector<std::string>& only, bool trace) {
 // --trace T: replay a trace of writes and run the spec's write rules (and the
 // state checks where the guest runs) over it.
 int run_trace(const CheckArgs& a) {
-  if (!a.inputs.empty() || !a.expect.empty() || !a.before.empty() || a.batch || a.sarif || a.format != "auto") {
+  if (!a.inputs.empty() || !a.expect.empty() || !a.before.empty() || !a.extra.empty() || a.batch || a.sarif ||
+      a.format != "auto") {
     std::cerr << "vcpuspec: error: --trace checks one trace: it takes --flavor, --set, --check and --json, not state "
-                 "inputs, --format, --expect, --before, --batch or --sarif\n";
+                 "inputs, --format, --expect, --before, --extra, --batch or --sarif\n";
     return kUsage;
   }
   if (!only_known(a.only, true)) return kUsage;
@@ -269,6 +271,24 @@ int run_trace(const CheckArgs& a) {
   return code;
 }
 
+// A file that must hold one state (--before, --extra): kOk, or the exit code
+// after saying why.
+int read_single(const char* option, const std::string& path, const std::string& format,
+                std::unique_ptr<readers::StateInput>& out) {
+  auto r = read_one(path, format, readers::ReadOptions{});
+  if (auto* e = std::get_if<readers::ReadError>(&r)) {
+    std::cerr << e->format() << "\n";
+    return kBadInput;
+  }
+  auto& got = std::get<readers::Inputs>(r);
+  if (got.size() != 1) {
+    std::cerr << "vcpuspec: error: " << option << " " << path << ": holds " << got.size() << " vCPU states; give a file with one\n";
+    return kUsage;
+  }
+  out = std::make_unique<readers::StateInput>(std::move(got[0]));
+  return kOk;
+}
+
 // How every input is read: --flavor, and the --set values (validated
 // before the first input), on which KVM's VMCS view of a guest dump depends.
 readers::ReadOptions read_options(const CheckArgs& a) {
@@ -288,14 +308,16 @@ readers::ReadOptions read_options(const CheckArgs& a) {
 // The spec model is loaded only when the C++ path cannot decide --expect.
 class InputChecker {
  public:
-  InputChecker(const CheckArgs& a, const rt::StateInfo* expect, const readers::StateInput* before)
-      : a_(a), expect_(expect), before_(before) {
+  InputChecker(const CheckArgs& a, const rt::StateInfo* expect, const readers::StateInput* before,
+               const readers::StateInput* extra)
+      : a_(a), expect_(expect), before_(before), extra_(extra) {
     eo_.limits.timeout_ms = static_cast<unsigned>(a.timeout_s * 1000);
   }
 
   // False (with `exit` set) only when the spec model is needed and does not load.
   bool check(readers::StateInput& in, report::CheckedInput& ci, int& exit) {
     drop_foreign_defaults(in);
+    merge_extra(in);
     for (const std::string& kv : a_.sets) {
       std::string err;
       apply_set(kv, in, err);  // validated before the first input
@@ -330,9 +352,35 @@ class InputChecker {
   const CheckArgs& a_;
   const rt::StateInfo* expect_;
   const readers::StateInput* before_;
+  const readers::StateInput* extra_;
   std::unique_ptr<front::LoadedSpec> spec_;
   std::unique_ptr<smt::CompletionDecider> decider_;
   engine::ExpectOptions eo_;
+
+  // --extra: the fields the input lacks (or only defaults), from a state the
+  // user wrote; a field the input gives keeps the input's value, noted where
+  // the two differ. Configuration in it acts as --set does (before --set).
+  void merge_extra(readers::StateInput& in) const {
+    if (!extra_) return;
+    std::string taken, kept;
+    for (size_t i = 0; i < generated::kNumSlots; ++i) {
+      // What the file gives: not the defaults its reading filled in.
+      const readers::Origin o = extra_->origin[i];
+      if (!extra_->state.has(i) || (o != readers::Origin::Given && o != readers::Origin::Set)) continue;
+      const std::string name = generated::kSlots[i].name;
+      if (in.state.has(i) && in.origin[i] != readers::Origin::Defaulted) {
+        if (in.state.get(i) != extra_->state.get(i)) kept += (kept.empty() ? "" : ", ") + name;
+        continue;
+      }
+      in.state.set(i, extra_->state.get(i));
+      in.origin[i] = readers::Origin::Set;
+      readers::refresh_followers(slots(), in, i);
+      taken += (taken.empty() ? "" : ", ") + name;
+    }
+    if (!taken.empty()) in.notes.push_back({0, "--extra " + a_.extra + " gave what the input lacks: " + taken});
+    if (!kept.empty())
+      in.notes.push_back({0, "--extra " + a_.extra + " differs from the input, whose value is kept: " + kept});
+  }
 
   // The spec model, loaded on first need (false, with `exit` set, when it does not load).
   bool model(int& exit) {
@@ -375,9 +423,9 @@ int said_if_nothing(const CheckArgs& a, int code) {
 // read, checked and dropped one file at a time, so memory stays that of the
 // largest file however many files there are.
 int run_batch(const CheckArgs& a, const std::vector<std::string>& paths, const rt::StateInfo* expect,
-              const readers::StateInput* before) {
+              const readers::StateInput* before, const readers::StateInput* extra) {
   const readers::ReadOptions ro = read_options(a);
-  InputChecker checker(a, expect, before);
+  InputChecker checker(a, expect, before, extra);
   report::BatchTotals totals;
   bool any_error = false;
   int stop = -1;  // an exit code once the spec model was needed and did not load
@@ -449,22 +497,12 @@ int run_check(const CheckArgs& a) {
     }
   }
   if (!only_known(a.only, false)) return kUsage;
-  std::unique_ptr<readers::StateInput> before;
-  if (!a.before.empty()) {
-    auto r = read_one(a.before, a.format, readers::ReadOptions{});
-    if (auto* e = std::get_if<readers::ReadError>(&r)) {
-      // The state before INIT serves every input: without it there is nothing to check.
-      std::cerr << e->format() << "\n";
-      return kBadInput;
-    }
-    auto& got = std::get<readers::Inputs>(r);
-    if (got.size() != 1) {
-      std::cerr << "vcpuspec: error: --before " << a.before << ": holds " << got.size()
-                << " vCPU states; give a file with one\n";
-      return kUsage;
-    }
-    before = std::make_unique<readers::StateInput>(std::move(got[0]));
-  }
+  // --before and --extra serve every input: without them there is nothing to check.
+  std::unique_ptr<readers::StateInput> before, extra;
+  if (!a.before.empty())
+    if (int e = read_single("--before", a.before, a.format, before); e != kOk) return e;
+  if (!a.extra.empty())
+    if (int e = read_single("--extra", a.extra, "auto", extra); e != kOk) return e;
   // Checking nothing is no success: a directory without files is refused.
   const std::vector<std::string> paths = expand_inputs(a.inputs);
   if (paths.empty()) {
@@ -474,7 +512,7 @@ int run_check(const CheckArgs& a) {
               << " no input file\n";
     return kNothingChecked;
   }
-  if (a.batch) return run_batch(a, paths, expect, before.get());
+  if (a.batch) return run_batch(a, paths, expect, before.get(), extra.get());
 
   // Read everything first: without --batch a bad input means no results at all.
   const readers::ReadOptions ro = read_options(a);
@@ -493,7 +531,7 @@ int run_check(const CheckArgs& a) {
     for (const readers::ReadError& e : errors) std::cerr << e.format() << "\n";
     return kBadInput;
   }
-  InputChecker checker(a, expect, before.get());
+  InputChecker checker(a, expect, before.get(), extra.get());
   std::vector<report::CheckedInput> checked;
   for (auto& in : owned) {
     report::CheckedInput ci;
@@ -533,6 +571,9 @@ std::function<int()> add_check(CLI::App& app) {
       ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--expect", a->expect, "also compare with the spec state: reset or init");
   app.add_option("--before", a->before, "with --expect init: the state before INIT");
+  app.add_option("--extra", a->extra,
+                 "a state (JSON) whose fields fill what each input lacks, e.g. the MSRs a QEMU dump does not print; the "
+                 "input's own values win");
   app.add_option("--check", a->only, "run only these checks (repeatable)")
       ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--timeout", a->timeout_s, "Z3 time limit per query, seconds (--expect, and checks decided exactly)");

@@ -446,6 +446,24 @@ TEST_CASE("cli: every JSON output carries the exit code", "[cli][json]") {
   }
 }
 
+TEST_CASE("cli: --extra fills what a dump lacks and keeps what it gives", "[cli]") {
+  const std::string dump = test::source_dir() + "/tests/data/dumps/qemu_i386_reset.txt";
+  auto r = run_cli({"check", dump, "--expect", "reset", "--extra", "docs/examples/qemu_msrs_not_printed.json"});
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.out, Catch::Contains("gave what the input lacks: APIC_BASE, PAT, MTRR_DEF_TYPE, vcpu.bsp\n"));
+  CHECK_THAT(r.out, Catch::Contains("61 match"));
+  // A field the dump gives keeps the dump's value; the difference is noted.
+  auto k = run_cli({"check", dump, "--extra", "-"}, R"({"state": {"CR0": "0x11", "XCR0": "1"}})");
+  CHECK_THAT(k.out, Catch::Contains("differs from the input, whose value is kept: CR0"));
+  CHECK_THAT(k.out, Catch::Contains("gave what the input lacks: XCR0"));
+  // It must hold one state; not with --trace.
+  CHECK(run_cli({"check", dump, "--extra", dump}).exit_code == 4);  // the dump itself: nothing new, still undecided
+  auto two = run_cli({"check", dump, "--extra", test::source_dir() + "/tests/data/dumps/kvm_vmcs_two_splats.txt"});
+  CHECK(two.exit_code == 2);
+  CHECK_THAT(two.err, Catch::Contains("--extra"));
+  CHECK(run_cli({"check", "--trace", "tests/data/traces/guest_pg_with_lme_without_pae.jsonl", "--extra", dump}).exit_code == 2);
+}
+
 TEST_CASE("cli: checking nothing is not success", "[cli]") {
   namespace fs = std::filesystem;
   const fs::path empty = fs::temp_directory_path() / "vcpuspec_empty_inputs";
