@@ -106,26 +106,32 @@ bool starts_field(std::string_view line, size_t at) {
     while (p > 0 && (line[p - 1] == ' ' || line[p - 1] == '\t')) --p;
     return p;
   };
-  size_t p = blanks_before(at);
-  if (p == 0 || line[p - 1] == '{') return true;
-  if (line[p - 1] == ',') {
-    p = blanks_before(p - 1);
-    if (p > 0 && line[p - 1] == '}') return true;
-  } else if (p == at) {
-    return false;  // a name glued to what precedes it
+  // Walk back field by field; a table or struct line holds a few dozen at
+  // most, and a bound keeps a pasted megabyte of "a=1 a=1 ..." linear.
+  for (int fields = 0; fields < 64; ++fields) {
+    size_t p = blanks_before(at);
+    if (p == 0 || line[p - 1] == '{') return true;
+    if (line[p - 1] == ',') {
+      p = blanks_before(p - 1);
+      if (p > 0 && line[p - 1] == '}') return true;
+    } else if (p == at) {
+      return false;  // a name glued to what precedes it
+    }
+    // The field before: a number after "name =" or "name:".
+    size_t v = p;
+    while (v > 0 && std::isxdigit(static_cast<unsigned char>(line[v - 1]))) --v;
+    if (v > 1 && line[v - 1] == 'x' && line[v - 2] == '0') v -= 2;
+    if (v == p) return false;
+    v = blanks_before(v);
+    if (v == 0) return true;  // a value wrapped onto this line ("cr0 =" / "1610612752, efer = 0}")
+    if (line[v - 1] != ':' && line[v - 1] != '=') return false;
+    size_t name_end = blanks_before(v - 1), name = name_end;
+    while (name > 0 && (std::isalnum(static_cast<unsigned char>(line[name - 1])) || line[name - 1] == '_' || line[name - 1] == '.'))
+      --name;
+    if (name == name_end) return false;
+    at = name;
   }
-  // The field before: a number after "name =" or "name:".
-  size_t v = p;
-  while (v > 0 && std::isxdigit(static_cast<unsigned char>(line[v - 1]))) --v;
-  if (v > 1 && line[v - 1] == 'x' && line[v - 2] == '0') v -= 2;
-  if (v == p) return false;
-  v = blanks_before(v);
-  if (v == 0) return true;  // a value wrapped onto this line ("cr0 =" / "1610612752, efer = 0}")
-  if (line[v - 1] != ':' && line[v - 1] != '=') return false;
-  size_t name_end = blanks_before(v - 1), name = name_end;
-  while (name > 0 && (std::isalnum(static_cast<unsigned char>(line[name - 1])) || line[name - 1] == '_' || line[name - 1] == '.'))
-    --name;
-  return name < name_end && starts_field(line, name);
+  return false;
 }
 
 // A kvm_regs/kvm_sregs field name in the lower-cased text as tools print
