@@ -19,13 +19,13 @@ std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& pat
     spec = front::load_spec_paths(paths);
   }
   // The built-in spec's warnings are the spec authors' business: vcpuspec-gen
-  // prints them at build time. A user's spec files get every diagnostic.
-  if (paths.empty() || !warnings) {
-    for (const Diagnostic& d : spec->diags.sorted())
-      if (d.severity == Severity::Error || (!paths.empty() && d.severity == Severity::Note))
-        std::cerr << render(spec->sources, d);
-  } else {
+  // prints them at build time. A user's spec files get every diagnostic,
+  // unless the caller reports the warnings of a spec that loaded itself.
+  if (!paths.empty() && (warnings || !spec->model)) {
     std::cerr << render_all(spec->sources, spec->diags);
+  } else {
+    for (const Diagnostic& d : spec->diags.sorted())
+      if (d.severity == Severity::Error) std::cerr << render(spec->sources, d);
   }
   if (!spec->model) {
     exit = kBadInput;
