@@ -161,7 +161,7 @@ void one_field_apart(Completions& cs, smt::CompletionVerdict& v) {
     ids.push_back(readers::find_slot(cs.slots, f.field));
     if (ids.back() < 0) return;
   }
-  cs.write(v.holds_with);
+  for (size_t k = 0; k < ids.size(); ++k) cs.full.set(static_cast<size_t>(ids[k]), v.holds_with[k].value);
   for (size_t k = 0; k < ids.size(); ++k) {
     if (v.fails_with[k].value == v.holds_with[k].value) continue;
     cs.full.set(static_cast<size_t>(ids[k]), v.fails_with[k].value);

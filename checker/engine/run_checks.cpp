@@ -85,11 +85,8 @@ namespace {
 
 // A check of the segment registers' VMCS fields (CS.ar, TR.base, ...).
 bool reads_segment(const rt::CheckInfo& c, readers::Slots slots) {
-  for (uint16_t i = 0; i < c.num_reads; ++i) {
-    std::string_view n = slots[c.reads[i]].name;
-    for (std::string_view s : {"ES.", "CS.", "SS.", "DS.", "FS.", "GS.", "TR.", "LDTR."})
-      if (n.substr(0, s.size()) == s) return true;
-  }
+  for (uint16_t i = 0; i < c.num_reads; ++i)
+    if (slots[c.reads[i]].kind == rt::SlotKind::SegmentMember) return true;
   return false;
 }
 

@@ -64,6 +64,21 @@ size_t qemu_marker(std::string_view text, std::string_view key, size_t before) {
   return std::string_view::npos;
 }
 
+// At `v`: a field name (dots too where `dotted`: "cs.base"), blanks, then
+// ':' or '='. Where the value after it starts (blanks skipped), or npos.
+size_t after_name(std::string_view text, size_t v, bool dotted) {
+  const size_t name = v;
+  while (v < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[v])) || text[v] == '_' || (dotted && text[v] == '.')))
+    ++v;
+  if (v == name) return std::string_view::npos;
+  while (v < text.size() && text[v] == ' ') ++v;
+  if (v >= text.size() || (text[v] != '=' && text[v] != ':')) return std::string_view::npos;
+  ++v;
+  while (v < text.size() && text[v] == ' ') ++v;
+  return v;
+}
+
 // Where a struct field's number ends a field: at the line's end, before ','
 // or '}' (gdb), or before blanks and the next "name:" / "name =" (the
 // register tables tools print). A spec's "CR3 = 0;" or prose's "EFER = 0
@@ -77,23 +92,14 @@ bool ends_field(std::string_view text, size_t v) {
     ++v;
     while (v < text.size() && (text[v] == ' ' || text[v] == '\t')) ++v;
     if (v >= text.size() || text[v] == '\n' || text[v] == '\r') return true;
-    size_t name = v;
-    while (v < text.size() && (std::isalnum(static_cast<unsigned char>(text[v])) || text[v] == '_')) ++v;
-    if (v == name) return false;
-    while (v < text.size() && text[v] == ' ') ++v;
-    if (v >= text.size() || (text[v] != '=' && text[v] != ':')) return false;
-    ++v;
-    while (v < text.size() && text[v] == ' ') ++v;
-    return v >= text.size() || text[v] == '\r' || std::isdigit(static_cast<unsigned char>(text[v])) || text[v] == '{';
+    v = after_name(text, v, false);
+    return v != std::string_view::npos &&
+           (v >= text.size() || text[v] == '\r' || std::isdigit(static_cast<unsigned char>(text[v])) || text[v] == '{');
   }
   if (text[v] != ' ' && text[v] != '\t') return false;
   while (v < text.size() && (text[v] == ' ' || text[v] == '\t')) ++v;
   if (v >= text.size() || text[v] == '\n' || text[v] == '\r') return true;
-  size_t name = v;
-  while (v < text.size() && (std::isalnum(static_cast<unsigned char>(text[v])) || text[v] == '_' || text[v] == '.')) ++v;
-  if (v == name) return false;
-  while (v < text.size() && text[v] == ' ') ++v;
-  return v < text.size() && (text[v] == ':' || text[v] == '=');
+  return after_name(text, v, true) != std::string_view::npos;
 }
 
 // Where a struct field starts in a cleaned line: first on it, after '{'

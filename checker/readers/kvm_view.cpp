@@ -12,6 +12,7 @@ constexpr uint64_t kPE = 1, kNE = 1ULL << 5, kWP = 1ULL << 16, kNW = 1ULL << 29,
 constexpr uint64_t kVME = 1, kPSE = 1ULL << 4, kPAE = 1ULL << 5, kVMXE = 1ULL << 13, kSMEP = 1ULL << 20,
                    kSMAP = 1ULL << 21, kPKE = 1ULL << 22, kCET = 1ULL << 23;
 constexpr uint64_t kIOPL = 3ULL << 12, kVM = 1ULL << 17;
+constexpr uint64_t kSVME = 1ULL << 12;  // EFER
 constexpr uint64_t kUnusable = 0x10000, kPresent = 0x80, kDplMask = 0x60, kTypeMask = 0xf;
 // The registers real mode runs in vm86 with (enter_rmode: fix_rmode_seg); TR is KVM's own.
 constexpr const char* kRealModeSegments[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
@@ -204,8 +205,7 @@ void kvm_vmx_view(SlotWriter& w, StateInput& in, const ReadOptions& opts) {
 
 void kvm_svm_view(SlotWriter& w, StateInput& in) {
   const Id efer = w.id("EFER"), vmrun = w.id("intercept.vmrun");
-  if (w.has(efer) && !(w.get(efer) & 0x1000))
-    vmcs_value(w, in, efer, w.get(efer) | 0x1000, "KVM runs the guest with EFER.SVME=1 in the VMCB (svm_set_efer)");
+  if (w.has(efer)) vmcs_value(w, in, efer, w.get(efer) | kSVME, "KVM runs the guest with EFER.SVME=1 in the VMCB (svm_set_efer)");
   if (vmrun >= 0 && !w.has(vmrun)) w.inferred(vmrun, 1, 0, "KVM always intercepts VMRUN (init_vmcb)");
 }
 
