@@ -1,5 +1,7 @@
 #include "capture/capture.hpp"
 
+#include <cstdio>
+
 namespace vcpuspec::capture {
 
 namespace {
@@ -11,14 +13,22 @@ std::string host_text(const HostInfo& h, const CpuModel& cpu) {
   return s + ")";
 }
 
+std::string hex_text(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 std::string read_text(const KvmVcpuState& s) {
   return std::string("read with KVM_GET_REGS, ") + (s.from_sregs2 ? "KVM_GET_SREGS2" : "KVM_GET_SREGS") +
          ", KVM_GET_MSRS, KVM_GET_XCRS, KVM_GET_DEBUGREGS; " + events_summary(s);
 }
 
 std::optional<Captured> finish(Vcpu& vcpu, const Vm& vm, const HostInfo& host, std::string what, bool bsp,
-                               bool with_signature, const CaptureOptions& o, readers::Slots slots, CaptureError& err) {
+                               bool with_signature, const CaptureOptions& o, readers::Slots slots, CaptureError& err,
+                               std::vector<std::string> omit = {}) {
   Captured c;
+  c.description.omit = std::move(omit);
   if (!read_vcpu(vcpu, msr_indices(), c.state, err)) return std::nullopt;
   c.cpu = cpu_model(vm.supported_cpuid());
   c.description.flavor = flavor_for_backend(host.backend);
@@ -72,8 +82,23 @@ std::optional<ProgramCapture> capture_program(const GuestProgram& program, bool 
   // -> kvm_vcpu_reset(vcpu, true)) without running guest code after it.
   if (!enable_local_apic(*bsp, err) || !vm->signal_init(0, err)) return std::nullopt;
   std::string init_what = what + ", then INIT (KVM_SIGNAL_MSI, delivery mode INIT, to APIC ID 0), accepted by "
-                                 "KVM_GET_MP_STATE before any further KVM_RUN";
-  auto init = finish(*bsp, *vm, host, init_what, true, true, o, slots, err);
+                                 "KVM_GET_MP_STATE";
+  if (o.enter_after_init) {
+    if (!mp_state(*bsp)) {
+      err.message = "KVM_GET_MP_STATE failed after the INIT";
+      return std::nullopt;
+    }
+    out.guest_cr3 = run_reset_vector_cr3_probe(*vm, *bsp, err);
+    if (!out.guest_cr3) return std::nullopt;
+    bsp->complete_pending_io();
+    init_what += ", then one KVM_RUN: the guest ran from the reset vector, read CR3 = " +
+                 hex_text(*out.guest_cr3) + " and exited (RIP and RAX, which the probe moved, are left out)";
+  } else {
+    init_what += " before any further KVM_RUN";
+  }
+  std::vector<std::string> moved;
+  if (o.enter_after_init) moved = {"RIP", "RAX"};
+  auto init = finish(*bsp, *vm, host, init_what, true, true, o, slots, err, std::move(moved));
   if (!init) return std::nullopt;
   out.init = std::move(*init);
   return out;

@@ -23,6 +23,10 @@ struct Captured {
 struct CaptureOptions {
   std::string device = kKvmDevice;
   bool with_tsc = false;  // write the TSC too: it counts from RESET on (docs/oracles.md)
+  // After the INIT, enter the guest once (a CR3 probe at the reset vector)
+  // and capture the state after that exit: what the guest runs with, where
+  // KVM writes part of it to hardware only at the entry (docs/flows.md).
+  bool enter_after_init = false;
 };
 
 // A fresh vCPU `vcpu_id` (0 is the BSP; vCPU 0 is created first either way,
@@ -35,6 +39,7 @@ std::optional<Captured> capture_reset(unsigned vcpu_id, const CaptureOptions& o,
 struct ProgramCapture {
   Captured after;
   std::optional<Captured> init;
+  std::optional<uint32_t> guest_cr3;  // with enter_after_init: the CR3 the guest read
 };
 std::optional<ProgramCapture> capture_program(const GuestProgram& program, bool with_init, const CaptureOptions& o,
                                               readers::Slots slots, CaptureError& err);

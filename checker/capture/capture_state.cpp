@@ -1,5 +1,6 @@
 #include "capture/capture_state.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -299,6 +300,7 @@ std::string state_json(const KvmVcpuState& s, const CpuModel& cpu, const Capture
   ordered_json st = ordered_json::object();
   for (const Field& f : state_fields(s)) {
     if (f.name == "TSC" && !d.with_tsc) continue;
+    if (std::find(d.omit.begin(), d.omit.end(), f.name) != d.omit.end()) continue;
     long id = readers::find_slot(slots, f.name);
     if (id < 0 || !rt::is_state_slot(slots[static_cast<size_t>(id)].kind)) continue;
     const rt::SlotInfo& sl = slots[static_cast<size_t>(id)];

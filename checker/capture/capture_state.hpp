@@ -58,6 +58,7 @@ struct CaptureDescription {
   // fallback when the vCPU had no CPUID yet); unset: not written.
   std::optional<uint32_t> signature;
   bool with_tsc = false;          // TSC counts from RESET on, so it is written only when asked
+  std::vector<std::string> omit;  // fields left out: guest code moved them after the event captured
 };
 
 // The state JSON: schema, flavor, source, cpu, config, state; only fields

@@ -239,33 +239,52 @@ void load_program(Vm& vm, const GuestProgram& program) {
   vm.write(kProgram + kPrologue.size(), program.tail);
 }
 
-bool run_program(Vcpu& vcpu, const GuestProgram& program, CaptureError& err) {
-  // A handful of exits at most (the program does I/O only when done).
+namespace {
+
+// Runs the vCPU until it writes to kDonePort; that exit, or nullopt with
+// `err` saying why not. `what` names the code in messages.
+std::optional<RunExit> run_until_done(Vcpu& vcpu, const std::string& what, CaptureError& err) {
+  // A handful of exits at most (the code does I/O only when done).
   for (int i = 0; i < 16; ++i) {
     RunExit e = vcpu.run(2000);
-    std::string what = std::string("guest program '") + program.name + "'";
     switch (e.kind) {
       case RunExit::Kind::Io:
-        if (e.port == kDonePort) return true;
+        if (e.port == kDonePort) return e;
         if (e.port == kFaultPort) {
-          err.message = what + " took exception " + std::to_string(e.value) + " " + vector_name(e.value) +
-                        " in real mode: this host's KVM refused a step of the program";
-          return false;
+          err.message = what + " took exception " + std::to_string(e.value) + " " +
+                        vector_name(e.value) +
+                        " in real mode: this host's KVM refused a step of it";
+          return std::nullopt;
         }
         continue;  // not ours: ignore
       case RunExit::Kind::Shutdown:
         err.message = what + ": the vCPU shut down (triple fault)";
-        return false;
+        return std::nullopt;
       case RunExit::Kind::Timeout:
         err.message = what + " did not finish within 2 s";
-        return false;
+        return std::nullopt;
       case RunExit::Kind::Other:
         err.message = what + ": " + e.detail;
-        return false;
+        return std::nullopt;
     }
   }
-  err.message = std::string("guest program '") + program.name + "' made too many exits";
-  return false;
+  err.message = what + " made too many exits";
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool run_program(Vcpu& vcpu, const GuestProgram& program, CaptureError& err) {
+  return run_until_done(vcpu, std::string("guest program '") + program.name + "'", err).has_value();
+}
+
+std::optional<uint32_t> run_reset_vector_cr3_probe(Vm& vm, Vcpu& vcpu, CaptureError& err) {
+  // mov %cr3,%eax; out %eax,$0xF4; 1: hlt; jmp 1b   (real mode, CS base 0xFFFF0000)
+  const uint8_t probe[] = {0x0F, 0x20, 0xD8, 0x66, 0xE7, uint8_t(kDonePort), 0xF4, 0xEB, 0xFD};
+  vm.write(0xFFFFFFF0, probe);
+  auto e = run_until_done(vcpu, "the CR3 probe at the reset vector", err);
+  if (!e) return std::nullopt;
+  return e->value;
 }
 
 }  // namespace vcpuspec::capture

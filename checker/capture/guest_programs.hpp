@@ -4,6 +4,7 @@
 // assembler runs at build or run time.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,5 +37,11 @@ void load_program(Vm& vm, const GuestProgram& program);
 // Runs vCPU `vcpu` from RESET until the program is done; false with `err`
 // saying why not (a fault, a shutdown, a timeout).
 bool run_program(Vcpu& vcpu, const GuestProgram& program, CaptureError& err);
+
+// After an INIT: replaces the reset vector's jump with `mov %cr3,%eax; out
+// %eax,$kDonePort; hlt`, so that the next KVM_RUN enters the guest once and
+// the guest reports the CR3 it runs with. Returns that CR3, or nullopt with
+// `err` set.
+std::optional<uint32_t> run_reset_vector_cr3_probe(Vm& vm, Vcpu& vcpu, CaptureError& err);
 
 }  // namespace vcpuspec::capture

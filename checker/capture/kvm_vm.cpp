@@ -133,8 +133,8 @@ RunExit Vcpu::run(unsigned timeout_ms) {
     case KVM_EXIT_IO:
       out.kind = RunExit::Kind::Io;
       out.port = run_->io.port;
-      if (run_->io.direction == KVM_EXIT_IO_OUT)
-        out.value = *(reinterpret_cast<const uint8_t*>(run_) + run_->io.data_offset);
+      if (run_->io.direction == KVM_EXIT_IO_OUT && run_->io.size <= sizeof out.value)
+        std::memcpy(&out.value, reinterpret_cast<const uint8_t*>(run_) + run_->io.data_offset, run_->io.size);
       return out;
     case KVM_EXIT_SHUTDOWN:
       out.kind = RunExit::Kind::Shutdown;

@@ -60,7 +60,7 @@ inline constexpr uint64_t kHighMemSize = 0x10000;
 struct RunExit {
   enum class Kind { Io, Shutdown, Timeout, Other } kind = Kind::Other;
   uint16_t port = 0;
-  uint8_t value = 0;       // first data byte of an OUT
+  uint32_t value = 0;      // the data of an OUT (1, 2 or 4 bytes)
   std::string detail;      // for Other: exit reason and data
 };
 

@@ -25,6 +25,7 @@ struct CaptureArgs {
   bool list_programs = false;
   bool oracle = false;
   bool tsc = false;
+  bool enter_after_init = false;
   std::string device = "/dev/kvm";
   std::string output, save_before;
 };
@@ -60,6 +61,10 @@ int run_capture(const CaptureArgs& a) {
     std::cerr << "vcpuspec: error: --vcpu and --ap go with --reset\n";
     return kUsage;
   }
+  if (a.enter_after_init && a.init_after.empty()) {
+    std::cerr << "vcpuspec: error: --enter goes with --init-after\n";
+    return kUsage;
+  }
   if (!a.save_before.empty() && a.init_after.empty()) {
     std::cerr << "vcpuspec: error: --save-before goes with --init-after\n";
     return kUsage;
@@ -74,6 +79,7 @@ int run_capture(const CaptureArgs& a) {
   capture::CaptureOptions o;
   o.with_tsc = a.tsc;
   o.device = a.device;
+  o.enter_after_init = a.enter_after_init;
 
   if (a.oracle) {
     auto run = capture::run_acceptance_oracle(a.device, std::span(generated::kChecks, generated::kNumChecks), slots, err);
@@ -138,6 +144,8 @@ std::function<int()> add_capture(CLI::App& app) {
   app.add_option("--after", a->after, "the state a built-in guest program leaves (see --list-programs)");
   app.add_option("--init-after", a->init_after, "run a built-in guest program, deliver INIT, capture the state after");
   app.add_option("--save-before", a->save_before, "with --init-after: also write the state before INIT to this file");
+  app.add_flag("--enter", a->enter_after_init,
+               "with --init-after: enter the guest once after the INIT and capture the state after that exit");
   app.add_flag("--list-programs", a->list_programs, "list the built-in guest programs");
   app.add_flag("--oracle", a->oracle,
                "feed boundary states to KVM and print its accept/reject next to the checker's verdict");
