@@ -16,6 +16,7 @@ constexpr SpecMsr kSpecMsrs[] = {
     {"PAT", 0x277},          {"SMBASE", 0x9E},       {"SYSENTER_CS", 0x174}, {"SYSENTER_ESP", 0x175},
     {"SYSENTER_EIP", 0x176}, {"DEBUGCTL", 0x1D9},    {"MTRR_DEF_TYPE", 0x2FF}, {"TSC", 0x10},
     {"KERNEL_GS_BASE", 0xC0000102}, {"LSTAR", 0xC0000082}, {"CSTAR", 0xC0000083},
+    {"STAR", 0xC0000081},    {"FMASK", 0xC0000084},
 };
 
 struct SegmentRef {
