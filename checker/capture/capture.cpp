@@ -1,7 +1,5 @@
 #include "capture/capture.hpp"
 
-#include <cstdio>
-
 namespace vcpuspec::capture {
 
 namespace {
@@ -11,12 +9,6 @@ std::string host_text(const HostInfo& h, const CpuModel& cpu) {
                   (h.backend.empty() ? std::string("unknown") : h.backend);
   if (!cpu.vendor.empty()) s += ", " + cpu.vendor + " CPUID";
   return s + ")";
-}
-
-std::string hex_text(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 std::string read_text(const KvmVcpuState& s) {
@@ -83,6 +75,7 @@ std::optional<ProgramCapture> capture_program(const GuestProgram& program, bool 
   if (!enable_local_apic(*bsp, err) || !vm->signal_init(0, err)) return std::nullopt;
   std::string init_what = what + ", then INIT (KVM_SIGNAL_MSI, delivery mode INIT, to APIC ID 0), accepted by "
                                  "KVM_GET_MP_STATE";
+  std::vector<std::string> moved;  // fields guest code changed after the INIT
   if (o.enter_after_init) {
     if (!mp_state(*bsp)) {
       err.message = "KVM_GET_MP_STATE failed after the INIT";
@@ -91,13 +84,12 @@ std::optional<ProgramCapture> capture_program(const GuestProgram& program, bool 
     out.guest_cr3 = run_reset_vector_cr3_probe(*vm, *bsp, err);
     if (!out.guest_cr3) return std::nullopt;
     bsp->complete_pending_io();
-    init_what += ", then one KVM_RUN: the guest ran from the reset vector, read CR3 = " +
-                 hex_text(*out.guest_cr3) + " and exited (RIP and RAX, which the probe moved, are left out)";
+    init_what += ", then one KVM_RUN: the guest ran from the reset vector, read CR3 = " + hex(*out.guest_cr3) +
+                 " and exited (RIP and RAX, which the probe moved, are left out)";
+    moved = {"RIP", "RAX"};
   } else {
     init_what += " before any further KVM_RUN";
   }
-  std::vector<std::string> moved;
-  if (o.enter_after_init) moved = {"RIP", "RAX"};
   auto init = finish(*bsp, *vm, host, init_what, true, true, o, slots, err, std::move(moved));
   if (!init) return std::nullopt;
   out.init = std::move(*init);

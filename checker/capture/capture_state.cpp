@@ -92,12 +92,6 @@ uint32_t reg_of(const kvm_cpuid_entry2& e, int reg) {
   }
 }
 
-std::string hex(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
 void put_msr(KvmVcpuState& s, uint32_t index, uint64_t value) {
   for (MsrValue& m : s.msrs)
     if (m.index == index) {
@@ -108,6 +102,12 @@ void put_msr(KvmVcpuState& s, uint32_t index, uint64_t value) {
 }
 
 }  // namespace
+
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
 
 std::span<const SpecMsr> spec_msrs() { return kSpecMsrs; }
 

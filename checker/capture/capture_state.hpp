@@ -61,6 +61,9 @@ struct CaptureDescription {
   std::vector<std::string> omit;  // fields left out: guest code moved them after the event captured
 };
 
+// A value as the state JSON writes it: 0x-prefixed lowercase hex.
+std::string hex(uint64_t v);
+
 // The state JSON: schema, flavor, source, cpu, config, state; only fields
 // that are slots of `slots`.
 std::string state_json(const KvmVcpuState& s, const CpuModel& cpu, const CaptureDescription& d, readers::Slots slots);
