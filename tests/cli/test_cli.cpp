@@ -61,13 +61,10 @@ TEST_CASE("cli: lint of the shipped spec is clean", "[cli]") {
 }
 
 TEST_CASE("cli: lint counts the spec's own warnings as findings", "[cli]") {
-  std::string path = "/tmp/vcpuspec_test_lint_unused.vspec";
-  {
-    std::ofstream out(path);
-    out << "register CR0 : 64 { PE 0; PG 31; }\n"
-           "control unused_ctl : 8 \"read by no check\";\n"
-           "check A.PG \"pg needs pe\" cite \"c\" scope arch assert CR0.PG -> CR0.PE;\n";
-  }
+  std::string path = test::write_temp_file("vcpuspec_test_lint_unused.vspec",
+                                          "register CR0 : 64 { PE 0; PG 31; }\n"
+                                          "control unused_ctl : 8 \"read by no check\";\n"
+                                          "check A.PG \"pg needs pe\" cite \"c\" scope arch assert CR0.PG -> CR0.PE;\n");
   auto r = run_cli({"lint", path});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("control 'unused_ctl' is never used"));
@@ -81,15 +78,13 @@ TEST_CASE("cli: lint counts the spec's own warnings as findings", "[cli]") {
 }
 
 TEST_CASE("cli: lint flags a redundant check and a vacuous one", "[cli]") {
-  std::string path = "/tmp/vcpuspec_test_lint.vspec";
-  {
-    std::ofstream out(path);
-    out << "register CR0 : 64 { PE 0; NW 29; CD 30; PG 31; }\n"
-           "check A.NW \"nw needs cd\" cite \"c\" scope arch assert CR0.NW -> CR0.CD;\n"
-           "check A.NW2 \"same again\" cite \"c\" scope arch assert !(CR0.NW && !CR0.CD);\n"
-           "check A.TAUT \"always true\" cite \"c\" scope arch assert CR0.PE || !CR0.PE;\n"
-           "check A.NEVER \"never applies\" cite \"c\" scope arch when CR0.PG && !CR0.PG assert CR0.PE;\n";
-  }
+  std::string path = test::write_temp_file(
+      "vcpuspec_test_lint.vspec",
+      "register CR0 : 64 { PE 0; NW 29; CD 30; PG 31; }\n"
+      "check A.NW \"nw needs cd\" cite \"c\" scope arch assert CR0.NW -> CR0.CD;\n"
+      "check A.NW2 \"same again\" cite \"c\" scope arch assert !(CR0.NW && !CR0.CD);\n"
+      "check A.TAUT \"always true\" cite \"c\" scope arch assert CR0.PE || !CR0.PE;\n"
+      "check A.NEVER \"never applies\" cite \"c\" scope arch when CR0.PG && !CR0.PG assert CR0.PE;\n");
   auto r = run_cli({"lint", path});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("check 'A.NW' is implied by A.NW2"));
@@ -489,8 +484,7 @@ TEST_CASE("cli: checking nothing is not success", "[cli]") {
 TEST_CASE("cli: check answers the entry and the architecture question apart; --entry-only scripts the first", "[cli]") {
   auto state = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/vmx_protected32.json"));
   state["state"]["CS"]["ar"] = "0xe09b";  // 0xc09b with L (bit 13)
-  const std::string path = (std::filesystem::temp_directory_path() / "vcpuspec_cs_l_32bit_guest.json").string();
-  std::ofstream(path) << state.dump(2);
+  const std::string path = test::write_temp_file("vcpuspec_cs_l_32bit_guest.json", state.dump(2));
   auto r = run_cli({"check", path});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("FAIL    ARCH.LM.CS_L"));

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -38,6 +39,12 @@ std::vector<std::string> split(const std::string& s, char sep) {
   std::istringstream in(s);
   for (std::string cur; std::getline(in, cur, sep);) out.push_back(cur);
   return out;
+}
+
+std::string write_temp_file(const std::string& name, const std::string& text) {
+  std::string path = (std::filesystem::temp_directory_path() / name).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
 }
 
 void set_update_goldens(bool on) { g_update = on; }

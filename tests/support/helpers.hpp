@@ -21,6 +21,9 @@ bool update_goldens();
 // True when equal (or updated); on a difference `diff` describes the first one.
 bool match_golden(const std::string& path, const std::string& actual, std::string& diff);
 
+// Writes `text` to `name` in the system's temporary directory; its path.
+std::string write_temp_file(const std::string& name, const std::string& text);
+
 struct RunResult {
   int exit_code = -1;
   std::string out, err;

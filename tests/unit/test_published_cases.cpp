@@ -141,9 +141,7 @@ TEST_CASE("published cases: what a new user tries", "[published][cli]") {
   auto edited = [](const std::string& base, const std::string& seg, const std::string& ar) {
     auto j = nlohmann::json::parse(test::read_text(test::source_dir() + "/tests/data/published/" + base));
     j["state"][seg]["ar"] = ar;
-    std::string path = (std::filesystem::temp_directory_path() / ("vcpuspec_newuser_" + base)).string();
-    std::ofstream(path) << j.dump(1);
-    return path;
+    return test::write_temp_file("vcpuspec_newuser_" + base, j.dump(1));
   };
   auto cs = test::run_cli({"check", edited("vmx_linux64.json", "CS", "0xe09b")});
   INFO(cs.out);
