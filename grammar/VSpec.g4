@@ -128,15 +128,19 @@ citeAttr : key=('at' | IDENT) value=(IDENT | STRING | INT) ;
 
 // ---- reset states ------------------------------------------------------------------
 
-stateDecl : 'state' IDENT ('(' IDENT ')')? doc? ('cite' citation)* '{' stateItem* '}' ;
+// A VMM's own RESET or INIT is a state `for` the architectural one, named
+// after the VMM (`state qemu.RESET for RESET`); `differs KIND "why"` on an
+// item classifies where it departs from that state (`vcpuspec compare`).
+stateDecl : 'state' qname ('(' IDENT ')')? ('for' IDENT)? doc? ('cite' citation)* '{' stateItem* '}' ;
 stateItem
-  : 'like' IDENT ';'                                   # likeItem
-  | 'keep' qname (',' qname)* itemCite? ';'            # keepItem
-  | 'unspecified' qname (',' qname)* itemCite? ';'     # unspecifiedItem
-  | qname '=' expr itemCite? ';'                       # assignItem
-  | qname '=' '{' memberInit (',' memberInit)* '}' itemCite? ';'  # structItem
+  : 'like' qname ';'                                           # likeItem
+  | 'keep' qname (',' qname)* differs? itemCite? ';'           # keepItem
+  | 'unspecified' qname (',' qname)* differs? itemCite? ';'    # unspecifiedItem
+  | qname '=' expr differs? itemCite? ';'                      # assignItem
+  | qname '=' '{' memberInit (',' memberInit)* '}' differs? itemCite? ';'  # structItem
   ;
 memberInit : qname expr ;
+differs    : 'differs' IDENT STRING ;
 itemCite   : ('cite' citation)+ ;
 
 // ---- the hypervisor model: variables, events, operations, flows -------------------

@@ -13,7 +13,8 @@ std::string host_text(const HostInfo& h, const CpuModel& cpu) {
 
 std::string read_text(const KvmVcpuState& s) {
   return std::string("read with KVM_GET_REGS, ") + (s.from_sregs2 ? "KVM_GET_SREGS2" : "KVM_GET_SREGS") +
-         ", KVM_GET_MSRS, KVM_GET_XCRS, KVM_GET_DEBUGREGS; " + events_summary(s);
+         ", KVM_GET_MSRS, KVM_GET_XCRS, KVM_GET_DEBUGREGS" + (s.xsave ? ", KVM_GET_XSAVE" : "") + "; " +
+         events_summary(s);
 }
 
 std::optional<Captured> finish(Vcpu& vcpu, const Vm& vm, const HostInfo& host, std::string what, bool bsp,

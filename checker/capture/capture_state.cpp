@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "readers/state_json.hpp"
 
@@ -16,7 +17,8 @@ constexpr SpecMsr kSpecMsrs[] = {
     {"PAT", 0x277},          {"SMBASE", 0x9E},       {"SYSENTER_CS", 0x174}, {"SYSENTER_ESP", 0x175},
     {"SYSENTER_EIP", 0x176}, {"DEBUGCTL", 0x1D9},    {"MTRR_DEF_TYPE", 0x2FF}, {"TSC", 0x10},
     {"KERNEL_GS_BASE", 0xC0000102}, {"LSTAR", 0xC0000082}, {"CSTAR", 0xC0000083},
-    {"STAR", 0xC0000081},    {"FMASK", 0xC0000084},
+    {"STAR", 0xC0000081},    {"FMASK", 0xC0000084},   {"XSS", 0xDA0},         {"SPEC_CTRL", 0x48},
+    {"MISC_ENABLE", 0x1A0},
 };
 
 struct SegmentRef {
@@ -92,6 +94,13 @@ uint32_t reg_of(const kvm_cpuid_entry2& e, int reg) {
   }
 }
 
+// A little-endian field of the XSAVE legacy area.
+uint64_t legacy_field(const std::array<__u32, 1024>& x, unsigned offset, unsigned size) {
+  uint64_t v = 0;
+  std::memcpy(&v, reinterpret_cast<const char*>(x.data()) + offset, size);
+  return v;
+}
+
 void put_msr(KvmVcpuState& s, uint32_t index, uint64_t value) {
   for (MsrValue& m : s.msrs)
     if (m.index == index) {
@@ -136,6 +145,14 @@ std::vector<Field> state_fields(const KvmVcpuState& s) {
     f.push_back({"DR7", s.debugregs->dr7});
   }
   if (s.xcr0) f.push_back({"XCR0", *s.xcr0});
+  // The XSAVE legacy area (SDM Vol.1 Table 10-2): FCW at byte 0, FSW at 2,
+  // the abridged FTW at 4, MXCSR at 24.
+  if (s.xsave) {
+    f.push_back({"FCW", legacy_field(*s.xsave, 0, 2)});
+    f.push_back({"FSW", legacy_field(*s.xsave, 2, 2)});
+    f.push_back({"FTW", legacy_field(*s.xsave, 4, 1)});
+    f.push_back({"MXCSR", legacy_field(*s.xsave, 24, 4)});
+  }
   // The activity state: KVM's mp_state (Documentation/virt/kvm/api.rst
   // KVM_GET_MP_STATE): an AP that waits for INIT/SIPI is wait-for-SIPI (3).
   if (s.mp_state) {
@@ -190,6 +207,13 @@ bool set_field(KvmVcpuState& s, std::string_view name, uint64_t v) {
   if (name == "RIP") { s.regs.rip = v; return true; }
   if (name == "RFLAGS") { s.regs.rflags = v; return true; }
   if (name == "XCR0") { s.xcr0 = v; return true; }
+  for (auto [fname, offset, size] : {std::tuple{"FCW", 0u, 2u}, {"FSW", 2u, 2u}, {"FTW", 4u, 1u}, {"MXCSR", 24u, 4u}})
+    if (name == fname) {
+      if (!fits(size * 8)) return false;
+      if (!s.xsave) s.xsave.emplace();
+      std::memcpy(reinterpret_cast<char*>(s.xsave->data()) + offset, &v, size);  // little-endian
+      return true;
+    }
   for (const GprRef& g : kGprs)
     if (name == g.name) { s.regs.*g.member = v; return true; }
   if (name.size() == 3 && name[0] == 'D' && name[1] == 'R') {

@@ -1,4 +1,4 @@
-// The two variable-length KVM ioctl arguments this code uses, in their C
+// The variable-length KVM ioctl arguments this code uses, in their C
 // layout. <linux/kvm.h> declares the arrays with __DECLARE_FLEX_ARRAY, which
 // in C++ adds an empty struct: sizeof(kvm_cpuid2) becomes 12 instead of 8,
 // the entries move to offset 12 (16 for kvm_msrs), and the ioctl numbers,
@@ -27,6 +27,12 @@ inline constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, CpuidHead
 inline constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, CpuidHeader);
 inline constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, MsrsHeader);
 inline constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
+// struct kvm_xsave: its 4096-byte region (the flexible `extra` follows it in C
+// with size 0, in C++ as 4 bytes more).
+using XsaveRegion = uint32_t[1024];
+inline constexpr unsigned long kGetXsave = _IOR(KVMIO, 0xa4, XsaveRegion);
+inline constexpr unsigned long kSetXsave = _IOW(KVMIO, 0xa5, XsaveRegion);
+static_assert(sizeof(XsaveRegion) == 4096);
 
 // A header followed by `n` entries, as the kernel reads it.
 template <class Header, class Entry>

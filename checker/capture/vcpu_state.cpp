@@ -60,6 +60,10 @@ bool read_vcpu(Vcpu& vcpu, const std::vector<uint32_t>& msr_indices, KvmVcpuStat
       if (xcrs.xcrs[i].xcr == 0) out.xcr0 = xcrs.xcrs[i].value;
   kvm_debugregs dbg{};
   if (::ioctl(fd, KVM_GET_DEBUGREGS, &dbg) == 0) out.debugregs = dbg;
+  // KVM_GET_XSAVE fails where the guest's XSAVE state outgrows 4 KiB (AMX
+  // permitted); the x87/SSE fields are then left out.
+  std::array<__u32, 1024> xs{};
+  if (::ioctl(fd, abi::kGetXsave, xs.data()) == 0) out.xsave = xs;
   kvm_vcpu_events ev{};
   if (::ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) == 0) out.events = ev;
   return true;
@@ -71,6 +75,7 @@ const char* set_ioctl_name(SetIoctl s) {
     case SetIoctl::Regs: return "KVM_SET_REGS";
     case SetIoctl::Debugregs: return "KVM_SET_DEBUGREGS";
     case SetIoctl::Xcrs: return "KVM_SET_XCRS";
+    case SetIoctl::Xsave: return "KVM_SET_XSAVE";
     case SetIoctl::Msrs: return "KVM_SET_MSRS";
   }
   return "?";
@@ -101,6 +106,10 @@ WriteResult write_vcpu(Vcpu& vcpu, const KvmVcpuState& s) {
     x.xcrs[0].xcr = 0;
     x.xcrs[0].value = *s.xcr0;
     if (::ioctl(fd, KVM_SET_XCRS, &x) != 0) return reject(SetIoctl::Xcrs, std::strerror(errno));
+  }
+  if (s.xsave) {
+    std::array<__u32, 1024> x = *s.xsave;
+    if (::ioctl(fd, abi::kSetXsave, x.data()) != 0) return reject(SetIoctl::Xsave, std::strerror(errno));
   }
   for (const MsrValue& m : s.msrs) {
     OneMsr one;

@@ -1,7 +1,8 @@
 // A vCPU's state as KVM's ioctls give and take it: KVM_GET/SET_REGS,
-// SREGS (SREGS2 to read where KVM has it), MSRS, XCRS, DEBUGREGS, plus the
-// read-only VCPU_EVENTS and MP_STATE.
+// SREGS (SREGS2 to read where KVM has it), MSRS, XCRS, DEBUGREGS, XSAVE, plus
+// the read-only VCPU_EVENTS and MP_STATE.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ struct KvmVcpuState {
   std::vector<MsrValue> msrs;  // only those KVM_GET_MSRS returned
   std::optional<uint64_t> xcr0;
   std::optional<kvm_debugregs> debugregs;
+  // KVM_GET_XSAVE: its legacy area holds FCW, FSW, the abridged FTW and
+  // MXCSR (KVM_GET_FPU has no MXCSR: kvm_arch_vcpu_ioctl_get_fpu never copies it).
+  std::optional<std::array<__u32, 1024>> xsave;  // kvm_xsave.region
   std::optional<kvm_vcpu_events> events;
   std::optional<uint32_t> mp_state;
 
@@ -35,7 +39,7 @@ struct KvmVcpuState {
 bool read_vcpu(Vcpu& vcpu, const std::vector<uint32_t>& msr_indices, KvmVcpuState& out, CaptureError& err);
 
 // The ioctls that write state, in the order write_vcpu issues them.
-enum class SetIoctl { Sregs, Regs, Debugregs, Xcrs, Msrs };
+enum class SetIoctl { Sregs, Regs, Debugregs, Xcrs, Xsave, Msrs };
 const char* set_ioctl_name(SetIoctl s);
 
 struct WriteResult {
@@ -44,7 +48,7 @@ struct WriteResult {
   std::string detail;                       // errno text, or the MSR KVM refused
 };
 
-// Writes `s` to the vCPU: SREGS, REGS, DEBUGREGS, XCRS (if xcr0), then each
+// Writes `s` to the vCPU: SREGS, REGS, DEBUGREGS, XCRS (if xcr0), XSAVE (if read), then each
 // MSR of s.msrs with KVM_SET_MSRS (so an MSR such as FS_BASE overrides the
 // segment base SREGS wrote). Stops at the first ioctl KVM rejects.
 WriteResult write_vcpu(Vcpu& vcpu, const KvmVcpuState& s);

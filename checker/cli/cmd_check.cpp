@@ -471,14 +471,19 @@ int run_check(const CheckArgs& a) {
   }
   const rt::StateInfo* expect = nullptr;
   if (!a.expect.empty()) {
+    // Case does not matter: reset, INIT, qemu.init.
+    auto lower = [](std::string s) {
+      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return s;
+    };
+    std::string names;
     for (size_t i = 0; i < generated::kNumStates; ++i) {
-      std::string n = generated::kStates[i].name;
-      std::string want = a.expect;
-      std::transform(want.begin(), want.end(), want.begin(), ::toupper);
-      if (n == want) expect = &generated::kStates[i];
+      std::string n = lower(generated::kStates[i].name);
+      names += (names.empty() ? "" : ", ") + n;
+      if (n == lower(a.expect)) expect = &generated::kStates[i];
     }
     if (!expect) {
-      std::cerr << "vcpuspec: error: --expect " << a.expect << ": the spec has no such state (reset, init)\n";
+      std::cerr << "vcpuspec: error: --expect " << a.expect << ": the spec has no such state (" << names << ")\n";
       return kUsage;
     }
   }
@@ -569,7 +574,7 @@ std::function<int()> add_check(CLI::App& app) {
       ->check(CLI::IsMember({"arch", "vmx", "svm"}));
   app.add_option("--set", a->sets, "override configuration, e.g. --set cpu.maxphyaddr=39 (repeatable)")
       ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option("--expect", a->expect, "also compare with the spec state: reset or init");
+  app.add_option("--expect", a->expect, "also compare with a spec state: reset, init, or a VMM's own (qemu.reset, kvm.init; vcpuspec compare lists them)");
   app.add_option("--before", a->before, "with --expect init: the state before INIT");
   app.add_option("--extra", a->extra,
                  "a state (JSON) whose fields fill what each input lacks, e.g. the MSRs a QEMU dump does not print; the "

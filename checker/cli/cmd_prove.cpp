@@ -1,7 +1,6 @@
 // vcpuspec prove / vcpuspec lint: Z3 over the spec.
 #include <fnmatch.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -126,15 +125,7 @@ int run_prove(const SolverArgs& a) {
   std::string text = !a.report.empty() ? report::hazards_markdown(flows, a.specs.empty() ? "the built-in spec" : name)
                      : a.json          ? report::prove_json(obs, flows, name, code)
                                        : report::prove_text(obs, flows, name, a.verbose);
-  if (!a.output.empty()) {
-    std::ofstream f(a.output, std::ios::binary);
-    if (!(f << text) || !f.flush()) {
-      std::cerr << "vcpuspec: error: " << a.output << ": cannot write\n";
-      return kBadInput;
-    }
-  } else {
-    std::cout << text;
-  }
+  if (!write_output(a.output, text)) return kBadInput;
   // The hazards table is a report, not a verdict: its counterexamples are the point.
   if (!a.report.empty()) return unknown ? kUnknown : kOk;
   return code;

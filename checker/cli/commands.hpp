@@ -13,5 +13,6 @@ std::function<int()> add_explain(CLI::App& app);
 std::function<int()> add_render(CLI::App& app);
 std::function<int()> add_witness(CLI::App& app);
 std::function<int()> add_capture(CLI::App& app);
+std::function<int()> add_compare(CLI::App& app);
 
 }  // namespace vcpuspec::cli

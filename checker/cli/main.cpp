@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     on(cli::add_render(*r), r);
     CLI::App* w = app.add_subcommand("witness", "a state that fails exactly one check and one that passes all (Z3)");
     on(cli::add_witness(*w), w);
+    CLI::App* v = app.add_subcommand("compare", "compare each VMM's RESET and INIT with the architecture's, field by field (Z3)");
+    on(cli::add_compare(*v), v);
     CLI::App* k = app.add_subcommand("capture", "capture a KVM vCPU's RESET, post-program or post-INIT state as JSON (Linux, /dev/kvm)");
     on(cli::add_capture(*k), k);
   }

@@ -1,5 +1,6 @@
 #include "cli/spec_source.hpp"
 
+#include <fstream>
 #include <iostream>
 #include <iterator>
 
@@ -10,6 +11,19 @@
 #include "support/diagnostics.hpp"
 
 namespace vcpuspec::cli {
+
+bool write_output(const std::string& path, const std::string& text) {
+  if (path.empty()) {
+    std::cout << text;
+    return true;
+  }
+  std::ofstream f(path, std::ios::binary);
+  if (!(f << text) || !f.flush()) {
+    std::cerr << "vcpuspec: error: " << path << ": cannot write\n";
+    return false;
+  }
+  return true;
+}
 
 std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& paths, int& exit, bool warnings) {
   std::unique_ptr<front::LoadedSpec> spec;

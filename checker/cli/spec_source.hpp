@@ -17,6 +17,10 @@ std::unique_ptr<front::LoadedSpec> load_spec(const std::vector<std::string>& pat
 // "the built-in spec (digest ...)" or the paths.
 std::string spec_name(const std::vector<std::string>& paths);
 
+// Writes a report to `path`, or to stdout when `path` is empty. False (and
+// one `cannot write` line on stderr) when the file cannot be written.
+bool write_output(const std::string& path, const std::string& text);
+
 // Reads a file, or stdin for "-", with a size limit. False with `error` set.
 bool read_input(const std::string& path, std::string& out, std::string& error);
 

@@ -34,6 +34,7 @@ enum Field : int {
   kSegFields,  // 8 segments (kSegKeys order) x {sel, base, limit, ar}
   kGDTRbase = kSegFields + 32, kGDTRlimit, kIDTRbase, kIDTRlimit,
   kCR0, kCR2, kCR3, kCR4, kDR0, kDR1, kDR2, kDR3, kDR6, kDR7, kEFER, kSMM,
+  kFCW, kFSW, kFTW, kMXCSR,
   kNumFields
 };
 constexpr std::string_view kFieldNames[] = {
@@ -44,7 +45,8 @@ constexpr std::string_view kFieldNames[] = {
     "FS.sel", "FS.base", "FS.limit", "FS.ar", "GS.sel", "GS.base", "GS.limit", "GS.ar",
     "LDTR.sel", "LDTR.base", "LDTR.limit", "LDTR.ar", "TR.sel", "TR.base", "TR.limit", "TR.ar",
     "GDTR.base", "GDTR.limit", "IDTR.base", "IDTR.limit",
-    "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "EFER", "SMM"};
+    "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "EFER", "SMM",
+    "FCW", "FSW", "FTW", "MXCSR"};
 static_assert(std::size(kFieldNames) == kNumFields);
 
 enum SegMember : int { kSel, kBase, kLimit, kAr };
@@ -221,7 +223,7 @@ class QemuReader {
         gprs(l, &g, g.wide);
         return;
       }
-    ensure_block();  // interleaved log lines and prompts are gone; the FPU state is ignored below
+    ensure_block();  // interleaved log lines and prompts are gone
     for (size_t k = 0; k < std::size(kExpectedLines); ++k)
       if (text::starts_with(t, kExpectedLines[k])) seen_ |= 1u << k;
     Scanner sc(l);
@@ -287,6 +289,16 @@ class QemuReader {
     }
     if (text::starts_with(t, "EFER=")) {
       w_->take(id(kEFER), sc.hex(5, {16}), l.no);
+      return;
+    }
+    // x86_cpu_dump_state with CPU_DUMP_FPU (`info registers`): the control
+    // and status words, the abridged tag word (bit i set: register i valid)
+    // and MXCSR. "KVM: entry failed" dumps do not print it.
+    if (text::starts_with(t, "FCW=")) {
+      value(sc, l, "FCW=", kFCW, 4, false);
+      value(sc, l, "FSW=", kFSW, 4, false);
+      value(sc, l, "FTW=", kFTW, 2, false);
+      value(sc, l, "MXCSR=", kMXCSR, 8, false);
       return;
     }
   }

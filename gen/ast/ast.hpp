@@ -176,6 +176,12 @@ struct MemberInit {
   ExprPtr value;
 };
 
+// `differs harmless "why"`: how a VMM's state departs from the state it is for.
+struct Differs {
+  Text kind;
+  std::string why;
+};
+
 struct StateItem {
   enum class Kind { Like, Keep, Unspecified, Assign, StructAssign };
   Kind kind = Kind::Assign;
@@ -184,6 +190,7 @@ struct StateItem {
   std::vector<QName> targets;       // Keep, Unspecified: several; Assign, StructAssign: one
   ExprPtr value;                    // Assign
   std::vector<MemberInit> members;  // StructAssign
+  std::optional<Differs> differs;
   std::vector<Text> cites;
 };
 
@@ -192,6 +199,7 @@ struct StateDecl {
   Loc loc;
   std::optional<std::string> prev_name;  // `state INIT(prev)`
   Loc prev_loc;
+  std::optional<Text> for_state;         // `state qemu.RESET for RESET`
   std::string doc;
   std::vector<Text> cites;
   std::vector<StateItem> items;

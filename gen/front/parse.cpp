@@ -625,41 +625,53 @@ class Builder {
 
   void state(P::StateDeclContext* st, ast::SpecFile& out) {
     ast::StateDecl s;
-    auto ids = st->IDENT();
-    if (ids.empty()) return;
-    s.name = ids[0]->getText();
-    s.loc = loc(ids[0]);
-    if (ids.size() > 1) {
-      s.prev_name = ids[1]->getText();
-      s.prev_loc = loc(ids[1]);
+    if (!st->qname()) return;
+    s.name = qname(st->qname()).str();
+    s.loc = loc(st->qname());
+    // IDENTs after the name: the previous state's name in parentheses, then the `for` state.
+    for (auto* id : st->IDENT()) {
+      bool after_for = false;
+      for (auto* ch : st->children) {
+        if (ch == id) break;
+        if (auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(ch); t && t->getText() == "for") after_for = true;
+      }
+      if (after_for) {
+        s.for_state = ast::Text{id->getText(), loc(id)};
+      } else {
+        s.prev_name = id->getText();
+        s.prev_loc = loc(id);
+      }
     }
     s.doc = doc(st->doc());
     for (auto* c : st->citation()) s.cites.push_back(citation(c));
     for (auto* it : st->stateItem()) {
       ast::StateItem item;
       item.loc = loc(it);
-      auto cite = [&](P::ItemCiteContext* c) {
+      auto cite = [&](P::DiffersContext* d, P::ItemCiteContext* c) {
+        if (d && d->IDENT() && d->STRING())
+          item.differs = ast::Differs{ast::Text{d->IDENT()->getText(), loc(d->IDENT())},
+                                      interpolate(unquote(d->STRING()->getText()))};
         if (c)
           for (auto* x : c->citation()) item.cites.push_back(citation(x));
       };
       if (auto* x = dynamic_cast<P::LikeItemContext*>(it)) {
-        if (!x->IDENT()) continue;
+        if (!x->qname()) continue;
         item.kind = ast::StateItem::Kind::Like;
-        item.like_name = x->IDENT()->getText();
+        item.like_name = qname(x->qname()).str();
       } else if (auto* x = dynamic_cast<P::KeepItemContext*>(it)) {
         item.kind = ast::StateItem::Kind::Keep;
         for (auto* q : x->qname()) item.targets.push_back(qname(q));
-        cite(x->itemCite());
+        cite(x->differs(), x->itemCite());
       } else if (auto* x = dynamic_cast<P::UnspecifiedItemContext*>(it)) {
         item.kind = ast::StateItem::Kind::Unspecified;
         for (auto* q : x->qname()) item.targets.push_back(qname(q));
-        cite(x->itemCite());
+        cite(x->differs(), x->itemCite());
       } else if (auto* x = dynamic_cast<P::AssignItemContext*>(it)) {
         item.kind = ast::StateItem::Kind::Assign;
         item.targets.push_back(qname(x->qname()));
         item.value = expr(x->expr());
         if (!item.value) continue;
-        cite(x->itemCite());
+        cite(x->differs(), x->itemCite());
       } else if (auto* x = dynamic_cast<P::StructItemContext*>(it)) {
         item.kind = ast::StateItem::Kind::StructAssign;
         item.targets.push_back(qname(x->qname()));
@@ -669,7 +681,7 @@ class Builder {
           mi.value = expr(m->expr());
           if (mi.value && !mi.member.parts.empty()) item.members.push_back(std::move(mi));
         }
-        cite(x->itemCite());
+        cite(x->differs(), x->itemCite());
       } else {
         continue;
       }

@@ -241,6 +241,28 @@ bool reads_frame(const Expr& e, Frame f) {
   return false;
 }
 
+namespace {
+constexpr std::pair<DiffersKind, const char*> kDiffersKinds[] = {
+    {DiffersKind::Intentional, "intentional"},
+    {DiffersKind::Harmless, "harmless"},
+    {DiffersKind::Discrepancy, "discrepancy"},
+    {DiffersKind::ImplementationDefined, "implementation_defined"},
+    {DiffersKind::Unknown, "unknown"},
+};
+}  // namespace
+
+const char* differs_kind_name(DiffersKind k) {
+  for (auto& [kind, name] : kDiffersKinds)
+    if (kind == k) return name;
+  return "?";
+}
+
+std::optional<DiffersKind> parse_differs_kind(const std::string& s) {
+  for (auto& [kind, name] : kDiffersKinds)
+    if (s == name) return kind;
+  return std::nullopt;
+}
+
 std::string format_value(uint64_t v, unsigned width) {
   if (width == 1 || v < 10) return std::to_string(v);
   char buf[24];

@@ -194,6 +194,24 @@ struct SlotInit {
   uint64_t care_mask() const;  // bits some piece defines
 };
 
+// How a VMM's state departs from the architectural state it is for
+// (`differs KIND "why"`): its own choice, harmless, a bug, a value the
+// manuals leave to the implementation, or a value not read.
+enum class DiffersKind { Intentional, Harmless, Discrepancy, ImplementationDefined, Unknown };
+const char* differs_kind_name(DiffersKind k);  // "intentional", ..., "implementation_defined"
+std::optional<DiffersKind> parse_differs_kind(const std::string& s);
+
+// Bits `mask` of one slot, classified by the item that set them.
+struct Classified {
+  SlotId slot = 0;
+  uint64_t mask = 0;
+  DiffersKind kind = DiffersKind::Harmless;
+  std::string why;
+  std::string cite;
+  Loc loc;
+  bool inherited = false;  // came with `like` from another VMM state
+};
+
 // RESET, or INIT(prev): a function from (configuration, previous state) to a state.
 struct StateDef {
   std::string name;
@@ -204,6 +222,11 @@ struct StateDef {
   Loc loc;
   // Indexed by SlotId; empty for configuration slots.
   std::vector<std::optional<SlotInit>> init;
+  // A VMM's state (`state qemu.RESET for RESET`): the architectural state it
+  // is compared with, the VMM ("qemu"), and its classified differences.
+  std::string for_state;
+  std::string vmm;
+  std::vector<Classified> classified;
   bool parametric() const { return prev_name.has_value(); }
 };
 

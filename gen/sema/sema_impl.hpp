@@ -112,6 +112,8 @@ class Analyzer {
                     std::vector<Citation>& sources, std::string* scope);
   void analyze_states();
   void analyze_state(const ast::StateDecl& s, std::set<std::string>& visiting);
+  void analyze_for_state(const ast::StateDecl& s, ir::StateDef& st, std::set<std::string>& visiting);
+  void check_differs(const ast::StateDecl& s, const ast::StateItem& item);
   std::optional<LValue> resolve_lvalue(const ast::QName& q, bool allow_group);
   // `on CR0`, `loads DR7`: a whole register, MSR, segment or descriptor table
   // of the state, as the slots it covers; nullopt (reported) otherwise.

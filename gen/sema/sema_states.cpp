@@ -162,6 +162,19 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
   if (s.prev_name && s.prev_name->find('.') != std::string::npos) {
     diags_.error(s.prev_loc, "previous-state name must be a plain identifier");
   }
+  analyze_for_state(s, st, visiting);
+
+  // Classified bits: an item that sets bits replaces what an inherited
+  // classification said of them, and adds its own `differs`.
+  auto classify = [&](ir::SlotId slot, uint64_t mask, const ast::StateItem& item) {
+    for (ir::Classified& c : st.classified)
+      if (c.slot == slot) c.mask &= ~mask;
+    std::erase_if(st.classified, [](const ir::Classified& c) { return c.mask == 0; });
+    if (!item.differs) return;
+    auto kind = ir::parse_differs_kind(item.differs->kind.value);
+    if (!kind) return;  // reported once per item below
+    st.classified.push_back(ir::Classified{slot, mask, *kind, item.differs->why, join(item.cites), item.loc});
+  };
 
   auto add_piece = [&](const LValue& lv, ir::ExprPtr value, const std::vector<ast::Text>& cites, Loc loc) {
     const ir::Slot& slot = model_->slot(lv.slot);
@@ -214,6 +227,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
 
   for (size_t i = 0; i < s.items.size(); ++i) {
     const ast::StateItem& item = s.items[i];
+    check_differs(s, item);
     switch (item.kind) {
       case ast::StateItem::Kind::Like: {
         if (i != 0) {
@@ -242,6 +256,8 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
           break;
         }
         st.init = base.init;
+        st.classified = base.classified;
+        for (ir::Classified& c : st.classified) c.inherited = true;
         break;
       }
       case ast::StateItem::Kind::Keep:
@@ -272,6 +288,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
               drop_bits(*st.init[t.slot], ir::range_mask(t.hi, t.lo));
               st.init[t.slot]->unspecified = true;
             }
+            classify(t.slot, ir::range_mask(t.hi, t.lo), item);
           }
         }
         break;
@@ -293,6 +310,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
           break;
         }
         add_piece(*lv, v, item.cites, item.loc);
+        classify(lv->slot, ir::range_mask(lv->hi, lv->lo), item);
         break;
       }
       case ast::StateItem::Kind::StructAssign: {
@@ -317,6 +335,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
             continue;
           }
           add_piece(*lv, v, item.cites, mi.member.loc);
+          classify(lv->slot, ir::range_mask(lv->hi, lv->lo), item);
         }
         break;
       }
@@ -359,6 +378,71 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
   visiting.erase(s.name);
   state_index_[s.name] = model_->states.size();
   model_->states.push_back(std::move(st));
+}
+
+// `state qemu.RESET for RESET`: the VMM's state names the architectural
+// state it is compared with, and the VMM by its name's first part.
+void Analyzer::analyze_for_state(const ast::StateDecl& s, ir::StateDef& st, std::set<std::string>& visiting) {
+  size_t dot = s.name.find('.');
+  if (!s.for_state) {
+    if (dot != std::string::npos)
+      diags_.error(s.loc, "state '" + s.name + "': a dotted name is a VMM's state; say which state it is for: `state " +
+                              s.name + (s.prev_name ? "(" + *s.prev_name + ")" : "") + " for " +
+                              (s.prev_name ? "INIT" : "RESET") + "`");
+    return;
+  }
+  const std::string& target = s.for_state->value;
+  if (dot == std::string::npos || dot == 0) {
+    diags_.error(s.loc, "state '" + s.name + "' is for " + target + ", so it is a VMM's: name it after the VMM, as in `state qemu." +
+                            s.name + " for " + target + "`");
+    return;
+  }
+  st.vmm = s.name.substr(0, dot);
+  auto it = state_decls_.find(target);
+  if (it == state_decls_.end()) {
+    std::vector<std::string> names;
+    for (auto& [n, d] : state_decls_)
+      if (!d->for_state) names.push_back(n);
+    diags_.error(s.for_state->loc, "unknown state '" + target + "'" + suggest(target, names));
+    return;
+  }
+  if (it->second->for_state) {
+    diags_.error(s.for_state->loc, "state '" + target + "' is itself a VMM's state (for " + it->second->for_state->value +
+                                       "); a VMM's state is for an architectural one");
+    return;
+  }
+  if (it->second->prev_name.has_value() != s.prev_name.has_value()) {
+    diags_.error(s.for_state->loc, "state '" + s.name + "' is for " + target + ", which " +
+                                       (s.prev_name ? "takes no previous state: drop (" + *s.prev_name + ")"
+                                                    : "takes a previous state: declare it as `state " + s.name +
+                                                          "(" + *it->second->prev_name + ")`"));
+    return;
+  }
+  analyze_state(*it->second, visiting);
+  st.for_state = target;
+}
+
+void Analyzer::check_differs(const ast::StateDecl& s, const ast::StateItem& item) {
+  if (!item.differs) return;
+  const ast::Text& kind = item.differs->kind;
+  if (!s.for_state) {
+    diags_.error(kind.loc, "`differs` classifies how a VMM's state departs from the state it is for; state '" + s.name +
+                               "' is for none (`state qemu.RESET for RESET`)");
+    return;
+  }
+  if (!ir::parse_differs_kind(kind.value)) {
+    std::vector<std::string> names;
+    for (auto k : {ir::DiffersKind::Intentional, ir::DiffersKind::Harmless, ir::DiffersKind::Discrepancy,
+                   ir::DiffersKind::ImplementationDefined, ir::DiffersKind::Unknown})
+      names.push_back(ir::differs_kind_name(k));
+    diags_.error(kind.loc, "unknown kind of difference '" + kind.value + "'" + suggest(kind.value, names) +
+                               ": intentional, harmless, discrepancy, implementation_defined or unknown");
+    return;
+  }
+  if (item.differs->why.empty())
+    diags_.error(kind.loc, "`differs " + kind.value + "` needs its reason: differs " + kind.value + " \"why\"");
+  if (kind.value == "intentional" && item.cites.empty())
+    diags_.error(kind.loc, "`differs intentional` cites where the VMM says so: add `cite ...` naming its comment or commit");
 }
 
 }  // namespace vcpuspec::sema

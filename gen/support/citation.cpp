@@ -21,7 +21,11 @@ constexpr Kind kKinds[] = {
     {"linux", "Linux", Shape::Code, 0},        {"commit", "Linux commit", Shape::Commit, 0},
     {"kut", "kvm-unit-tests", Shape::Code, 0}, {"qemu", "QEMU", Shape::Code, 0},
     {"bochs", "Bochs", Shape::Code, 0},        {"xen", "Xen", Shape::Code, 0},
-    {"virtualbox", "VirtualBox", Shape::Code, 0},
+    {"virtualbox", "VirtualBox", Shape::Code, 0}, {"freebsd", "FreeBSD", Shape::Code, 0},
+    {"acrn", "ACRN", Shape::Code, 0},          {"crosvm", "crosvm", Shape::Code, 0},
+    {"cloud_hypervisor", "Cloud Hypervisor", Shape::Code, 0},
+    {"firecracker", "Firecracker", Shape::Code, 0},
+    {"haxm", "HAXM", Shape::Code, 0},          {"netbsd", "NetBSD", Shape::Code, 0},
 };
 
 const Kind* find_kind(std::string_view name) {
@@ -91,6 +95,14 @@ std::string citation_url(const Citation& c) {
   if (c.kind == "bochs") return "https://github.com/bochs-emu/Bochs/blob/" + at + "/" + c.locator;
   if (c.kind == "xen") return "https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=" + c.locator + ";hb=" + at;
   if (c.kind == "virtualbox") return "https://github.com/VirtualBox/virtualbox/blob/" + at + "/" + c.locator;
+  if (c.kind == "freebsd") return "https://github.com/freebsd/freebsd-src/blob/" + at + "/" + c.locator;
+  if (c.kind == "acrn") return "https://github.com/projectacrn/acrn-hypervisor/blob/" + at + "/" + c.locator;
+  if (c.kind == "crosvm") return "https://chromium.googlesource.com/crosvm/crosvm/+/" + at + "/" + c.locator;
+  if (c.kind == "cloud_hypervisor")
+    return "https://github.com/cloud-hypervisor/cloud-hypervisor/blob/" + at + "/" + c.locator;
+  if (c.kind == "firecracker") return "https://github.com/firecracker-microvm/firecracker/blob/" + at + "/" + c.locator;
+  if (c.kind == "haxm") return "https://github.com/intel/haxm/blob/" + at + "/" + c.locator;
+  if (c.kind == "netbsd") return "https://github.com/NetBSD/src/blob/" + at + "/" + c.locator;
   return "";
 }
 

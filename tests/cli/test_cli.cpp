@@ -111,7 +111,7 @@ TEST_CASE("cli: check a broken state: each finding names check, field, value, ex
   CHECK_THAT(r.out, Catch::Contains("MISMATCH INIT GDTR.base = 0xfffffe0000001000, expected 0"));
   CHECK_THAT(r.out, Catch::Contains("MISMATCH INIT EFER = 0x500, expected 0"));
   // Fields the input does not show are never reported as equal.
-  CHECK_THAT(r.out, Catch::Contains("not compared (not in the input): ACTIVITY_STATE, SMM, INTERRUPTIBILITY, "
+  CHECK_THAT(r.out, Catch::Contains("not compared (not in the input): FCW, FSW, FTW, MXCSR, ACTIVITY_STATE, SMM, INTERRUPTIBILITY, "
                                     "PENDING_DBG, PDPTE0, PDPTE1, PDPTE2, PDPTE3, SSP, RAX"));
   auto j = nlohmann::json::parse(run_cli({"check", kBroken, "--expect", "init", "--json"}).out);
   CHECK(j["schema"] == "vcpuspec.check/1");
@@ -384,9 +384,9 @@ TEST_CASE("cli: a QEMU dump checked without unrestricted guest is judged on the 
   CHECK(by_id["VMX.GS.SEG.V86.AR"]["verdict"] == "pass");
   // The guest's own state is still RESET.
   auto e = run_cli({"check", dump, "--flavor", "vmx", "--set", "vmx.unrestricted_guest=0", "--set", "vmx.ept=1",
-                    "--expect", "reset", "--check", "VMX.GS.CR0.FIXED0"});
+                    "--expect", "qemu.reset", "--check", "VMX.GS.CR0.FIXED0"});
   CHECK(e.exit_code == 0);
-  CHECK_THAT(e.out, Catch::Contains("expect RESET: equal (0 mismatch"));
+  CHECK_THAT(e.out, Catch::Contains("expect qemu.RESET: equal (0 mismatch"));
 }
 
 TEST_CASE("cli: a file that is not a dump is refused rather than read as one", "[cli]") {
@@ -443,10 +443,10 @@ TEST_CASE("cli: every JSON output carries the exit code", "[cli][json]") {
 
 TEST_CASE("cli: --extra fills what a dump lacks and keeps what it gives", "[cli]") {
   const std::string dump = test::source_dir() + "/tests/data/dumps/qemu_i386_reset.txt";
-  auto r = run_cli({"check", dump, "--expect", "reset", "--extra", "docs/examples/qemu_msrs_not_printed.json"});
+  auto r = run_cli({"check", dump, "--expect", "qemu.reset", "--extra", "docs/examples/qemu_msrs_not_printed.json"});
   CHECK(r.exit_code == 4);
   CHECK_THAT(r.out, Catch::Contains("gave what the input lacks: APIC_BASE, PAT, MTRR_DEF_TYPE, vcpu.bsp\n"));
-  CHECK_THAT(r.out, Catch::Contains("61 match"));
+  CHECK_THAT(r.out, Catch::Contains("65 match"));
   // A field the dump gives keeps the dump's value; the difference is noted.
   auto k = run_cli({"check", dump, "--extra", "-"}, R"({"state": {"CR0": "0x11", "XCR0": "1"}})");
   CHECK_THAT(k.out, Catch::Contains("differs from the input, whose value is kept: CR0"));
@@ -477,7 +477,7 @@ TEST_CASE("cli: checking nothing is not success", "[cli]") {
   CHECK(n.exit_code == 5);
   CHECK_THAT(n.err, Catch::Contains("nothing checked: no check --check selects applies to the inputs' flavor"));
   // With --expect something is compared: that counts.
-  CHECK(run_cli({"check", dump, "--check", "VMX.GS.CR0.FIXED0", "--expect", "reset"}).exit_code == 0);
+  CHECK(run_cli({"check", dump, "--check", "VMX.GS.CR0.FIXED0", "--expect", "qemu.reset"}).exit_code == 0);
   CHECK(run_cli({"check", dump, "--check", "VMX.GS.CR0.FIXED0", "--flavor", "vmx"}).exit_code != 5);
 }
 

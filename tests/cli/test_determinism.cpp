@@ -64,6 +64,7 @@ TEST_CASE("golden: demo outputs", "[golden]") {
       {{"prove", "--flow", "kvm_5_10.vcpu_reset_vmx", "--property", "H3.LMA_FROM_OLD_CR0"},
        "tests/golden/cli/prove_h3_kvm_5_10_vmx.txt"},
       {{"check", "docs/examples/kvm_reset_bsp.json", "--expect", "reset"}, "tests/golden/cli/check_reset.txt"},
+      {{"compare", "--vmm", "bochs", "-v"}, "tests/golden/cli/compare_bochs.txt"},
       {{"check", "docs/examples/stale_lma_after_init.json", "--expect", "init"}, "tests/golden/cli/check_broken.txt"},
       {{"prove", "spec/arch", "tests/data/specs/flows/toy.vspec", "--flow", "toy.*", "-v"},
        "tests/golden/cli/prove_toy_flows.txt"},

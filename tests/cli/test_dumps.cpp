@@ -174,11 +174,11 @@ TEST_CASE("dumps: check --batch memory does not grow with the number or size of 
 
 // An EDX signature the input does not name is not KVM's 0x600 fallback by
 // default: the RESET comparison finds the signature that makes it equal.
-TEST_CASE("dumps: --expect reset on a QEMU dump of an unknown CPU model infers the signature", "[dumps]") {
-  auto r = test::run_cli({"check", "--expect", "reset", kDir + "/qemu_kvm_reset_smp2.txt"});
+TEST_CASE("dumps: --expect qemu.reset on a QEMU dump of an unknown CPU model infers the signature", "[dumps]") {
+  auto r = test::run_cli({"check", "--expect", "qemu.reset", kDir + "/qemu_kvm_reset_smp2.txt"});
   CHECK(r.exit_code == 4);  // undecided checks (no MSRs in a QEMU dump), no failure
   CHECK_THAT(r.out, !Catch::Contains("MISMATCH"));
-  CHECK_THAT(r.out, Catch::Contains("expect RESET: equal"));
+  CHECK_THAT(r.out, Catch::Contains("expect qemu.RESET: equal"));
   CHECK_THAT(r.out, Catch::Contains("inferred cpu.signature = 0xa0671"));
   CHECK_THAT(r.out, !Catch::Contains("defaulted: cpu.signature"));
 }

@@ -22,6 +22,7 @@ capture::KvmVcpuState full_kvm_state() {
   capture::KvmVcpuState s;
   s.debugregs = kvm_debugregs{};
   s.xcr0 = 1;
+  s.xsave.emplace();
   s.mp_state = KVM_MP_STATE_RUNNABLE;
   s.events = kvm_vcpu_events{};
   s.events->flags = KVM_VCPUEVENT_VALID_SMM;

@@ -65,7 +65,8 @@ TEST_CASE("citations: each kind renders as text and opens as a link", "[citation
         "https://gitlab.com/kvm-unit-tests/kvm-unit-tests/-/blob/1da1819e49fc/x86/vmx_tests.c");
   CHECK(citation_url(cite("bochs", "bochs/cpu/vmx.cc", "", "REL_3_0_FINAL")) ==
         "https://github.com/bochs-emu/Bochs/blob/REL_3_0_FINAL/bochs/cpu/vmx.cc");
-  for (const char* kind : {"qemu", "xen", "virtualbox"})
+  for (const char* kind : {"qemu", "xen", "virtualbox", "freebsd", "acrn", "crosvm", "cloud_hypervisor", "firecracker",
+                           "haxm", "netbsd"})
     CHECK_FALSE(citation_url(cite(kind, "a/b.c", "", "v1")).empty());
 }
 
@@ -119,7 +120,7 @@ TEST_CASE("citations: every file the shipped spec cites at a version has its rea
     CHECK_FALSE(cols[5].empty());
     recorded.emplace(cols[0], cols[1], cols[2], cols[3]);
   }
-  const std::regex code_cite(R"re(cite (linux|kut|qemu|bochs|xen|virtualbox) "([^"]*)"(?: fn (\w+))? at "([^"]*)")re");
+  const std::regex code_cite(R"re(cite (linux|kut|qemu|bochs|xen|virtualbox|freebsd|acrn|crosvm|cloud_hypervisor|firecracker|haxm|netbsd) "([^"]*)"(?: fn (\w+))? at "([^"]*)")re");
   size_t cited = 0;
   std::string unread;
   for (const auto& [file, line] : spec_lines())

@@ -97,3 +97,42 @@ TEST_CASE("front: hexadecimal and binary prefixes in either case", "[front]") {
   REQUIRE(s->model);
   CHECK(ir::print(*s->model, *s->model->checks[0].assertion) == "CR0 & 0x1f == 0x10 && CR0.PG == 1");
 }
+
+TEST_CASE("front: a VMM's state names the state it is for, and only it classifies differences", "[front]") {
+  const std::string base = std::string(kBase) + R"(
+state RESET "r" cite "t" { CR0 = 0x60000010; DR6 = 0xFFFF0FF0; }
+state INIT(prev) "i" cite "t" { like RESET; keep CR0.CD, CR0.NW; }
+)";
+  auto ok = load(base + R"(
+state v.RESET for RESET "v" cite "t" { like RESET; CR0 = 0x10 differs harmless "why" cite "c"; }
+state v.INIT(prev) for INIT "v" cite "t" { like v.RESET; keep CR0.CD; CR0.NW = 0 differs discrepancy "cleared"; }
+)");
+  INFO(render_all(ok->sources, ok->diags));
+  REQUIRE(ok->model);
+  const ir::StateDef* vi = ok->model->find_state("v.INIT");
+  REQUIRE(vi);
+  CHECK(vi->for_state == "INIT");
+  CHECK(vi->vmm == "v");
+  // CR0's classification came with `like`, and the two items of v.INIT replaced it on CD and NW.
+  REQUIRE(vi->classified.size() == 2);
+  CHECK(vi->classified[0].inherited);
+  CHECK(vi->classified[1].kind == ir::DiffersKind::Discrepancy);
+
+  auto bad = load(base + R"(
+state w.RESET "no for" cite "t" { like RESET; }
+state x.RESET for NOPE "x" cite "t" { like RESET; }
+state y.RESET for INIT "y" cite "t" { like RESET; }
+state z.RESET for RESET "z" cite "t" { like RESET; CR0 = 0x10 differs harmles "typo"; DR6 = 0 differs intentional "no cite"; }
+state Q for RESET "q" cite "t" { like RESET; }
+state R2 "r2" cite "t" { like RESET; CR0 = 0 differs harmless "not a vmm"; }
+)");
+  CHECK_FALSE(bad->model);
+  std::string text = render_all(bad->sources, bad->diags);
+  CHECK_THAT(text, Catch::Contains("state 'w.RESET': a dotted name is a VMM's state; say which state it is for: `state w.RESET for RESET`"));
+  CHECK_THAT(text, Catch::Contains("unknown state 'NOPE'"));
+  CHECK_THAT(text, Catch::Contains("state 'y.RESET' is for INIT, which takes a previous state: declare it as `state y.RESET(prev)`"));
+  CHECK_THAT(text, Catch::Contains("unknown kind of difference 'harmles'; did you mean 'harmless'?"));
+  CHECK_THAT(text, Catch::Contains("`differs intentional` cites where the VMM says so"));
+  CHECK_THAT(text, Catch::Contains("state 'Q' is for RESET, so it is a VMM's: name it after the VMM, as in `state qemu.Q for RESET`"));
+  CHECK_THAT(text, Catch::Contains("`differs` classifies how a VMM's state departs from the state it is for; state 'R2' is for none"));
+}
