@@ -146,7 +146,8 @@ std::string vmms_markdown(const std::vector<smt::StateComparison>& cmps, const s
          "listed. Each difference carries the spec's classification: *intentional* (the VMM says so), *harmless*, "
          "**discrepancy** (a bug against the manuals), *impl.-defined* (the manuals leave the value to the "
          "implementation) or *unknown* (the VMM's value was not established). `vcpuspec compare --vmm NAME -v` "
-         "prints each with both citations.\n\n";
+         "prints each with both citations. Which of them a running VMM confirmed, and how: "
+         "[vmm_findings.md](vmm_findings.md).\n\n";
 
   out += "## The VMMs\n\n| VMM | read at |";
   for (const std::string& a : archs) out += " " + a + " |";
