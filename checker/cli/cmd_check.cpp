@@ -20,6 +20,7 @@
 #include "engine/not_loaded.hpp"
 #include "engine/run_checks.hpp"
 #include "readers/detect.hpp"
+#include "readers/dump_text.hpp"
 #include "readers/pieces.hpp"
 #include "readers/slot_writer.hpp"
 #include "report/batch_report.hpp"
@@ -472,15 +473,12 @@ int run_check(const CheckArgs& a) {
   const rt::StateInfo* expect = nullptr;
   if (!a.expect.empty()) {
     // Case does not matter: reset, INIT, qemu.init.
-    auto lower = [](std::string s) {
-      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      return s;
-    };
+    const std::string want = readers::text::lower(a.expect);
     std::string names;
     for (size_t i = 0; i < generated::kNumStates; ++i) {
-      std::string n = lower(generated::kStates[i].name);
+      std::string n = readers::text::lower(generated::kStates[i].name);
       names += (names.empty() ? "" : ", ") + n;
-      if (n == lower(a.expect)) expect = &generated::kStates[i];
+      if (n == want) expect = &generated::kStates[i];
     }
     if (!expect) {
       std::cerr << "vcpuspec: error: --expect " << a.expect << ": the spec has no such state (" << names << ")\n";

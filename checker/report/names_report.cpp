@@ -1,5 +1,6 @@
 #include "report/names_report.hpp"
 
+#include "report/markdown.hpp"
 #include "runtime/check.hpp"
 
 namespace vcpuspec::report {
@@ -72,10 +73,6 @@ std::string names_text(readers::Slots slots, const std::vector<ModeName>& modes)
 
 std::string names_markdown(readers::Slots slots, const std::vector<ModeName>& modes,
                            const std::map<std::string, std::set<std::string>>& filled_by) {
-  auto cell = [](std::string t) {
-    for (size_t at = t.find('|'); at != std::string::npos; at = t.find('|', at + 2)) t.replace(at, 1, "\\|");
-    return t;
-  };
   std::string out;
   for (const Section& sec : kSections) {
     out += "## " + std::string(sec.title) + "\n\n| name | bits | kind | default | read from | meaning |\n|---|---|---|---|---|---|\n";
@@ -84,13 +81,13 @@ std::string names_markdown(readers::Slots slots, const std::vector<ModeName>& mo
       std::string formats;
       if (auto it = filled_by.find(s.name); it != filled_by.end())
         for (const std::string& f : it->second) formats += (formats.empty() ? "" : ", ") + f;
-      out += "| `" + std::string(s.name) + "` | " + size_of(s) + " | " + kind_name(s.kind) + " | " + cell(default_of(s, slots)) +
-             " | " + formats + " | " + cell(s.doc) + " |\n";
+      out += "| `" + std::string(s.name) + "` | " + size_of(s) + " | " + kind_name(s.kind) + " | " + md_cell(default_of(s, slots)) +
+             " | " + formats + " | " + md_cell(s.doc) + " |\n";
     }
     out += "\n";
   }
   out += "## modes: CPU operating modes (`vcpuspec explain ID`, `vcpuspec render modes`)\n\n| mode | meaning |\n|---|---|\n";
-  for (const ModeName& m : modes) out += "| `" + m.id + "` | " + cell(m.text) + " |\n";
+  for (const ModeName& m : modes) out += "| `" + m.id + "` | " + md_cell(m.text) + " |\n";
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "report/markdown.hpp"
 #include "support/diagnostics.hpp"
 
 namespace vcpuspec::report {
@@ -24,12 +25,6 @@ const char* kind_mark(ir::DiffersKind k) {
 
 std::string kind_text(const smt::FieldDifference& d) {
   return d.classified ? ir::differs_kind_name(d.classified->kind) : "UNCLASSIFIED";
-}
-
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) o += c == '|' ? std::string("\\|") : std::string(1, c);
-  return o;
 }
 
 // "3 differences: 1 discrepancy, 2 harmless"
@@ -149,16 +144,14 @@ std::string vmms_markdown(const std::vector<smt::StateComparison>& cmps, const s
          "prints each with both citations. Which of them a running VMM confirmed, and how: "
          "[vmm_findings.md](vmm_findings.md).\n\n";
 
-  out += "## The VMMs\n\n| VMM | read at |";
-  for (const std::string& a : archs) out += " " + a + " |";
-  out += "\n|---|---|";
-  for (size_t i = 0; i < archs.size(); ++i) out += "---|";
-  out += "\n";
+  std::vector<std::string> columns = {"VMM", "read at"};
+  columns.insert(columns.end(), archs.begin(), archs.end());
+  out += "## The VMMs\n\n" + md_table_head(columns);
   for (const std::string& vmm : vmms) {
     const smt::StateComparison* first = nullptr;
     for (const std::string& a : archs)
       if (!first && by.count({vmm, a})) first = by[{vmm, a}];
-    out += "| " + vmm + " | " + esc(first->vmm_state->doc) + " |";
+    out += "| " + vmm + " | " + md_cell(first->vmm_state->doc) + " |";
     for (const std::string& a : archs) {
       auto it = by.find({vmm, a});
       out += " " + (it == by.end() ? std::string("not modelled") : counts(*it->second)) + " |";
@@ -185,19 +178,17 @@ std::string vmms_markdown(const std::vector<smt::StateComparison>& cmps, const s
     std::stable_sort(fields.begin(), fields.end(), [](auto& x, auto& y) { return x.first < y.first; });
     out += "\n## " + a + "\n\n";
     out += "`=`: the VMM gives the architectural value; `-`: the VMM's " + a + " is not modelled.\n\n";
-    out += "| field | architecture |";
-    for (const std::string& vmm : vmms) out += " " + vmm + " |";
-    out += "\n|---|---|";
-    for (size_t i = 0; i < vmms.size(); ++i) out += "---|";
-    out += "\n";
+    std::vector<std::string> columns = {"field", "architecture"};
+    columns.insert(columns.end(), vmms.begin(), vmms.end());
+    out += md_table_head(columns);
     for (auto& [slot, f] : fields) {
-      out += "| " + f + " | " + esc(arch_value[f]) + " |";
+      out += "| " + f + " | " + md_cell(arch_value[f]) + " |";
       for (const std::string& vmm : vmms) {
         if (!by.count({vmm, a})) { out += " - |"; continue; }
         auto it = cell.find({vmm, f});
         if (it == cell.end()) { out += " = |"; continue; }
         const smt::FieldDifference& d = *it->second;
-        out += " " + esc(d.vmm_value) + " " +
+        out += " " + md_cell(d.vmm_value) + " " +
                (d.classified ? std::string(kind_mark(d.classified->kind)) : std::string("UNCLASSIFIED")) + " |";
       }
       out += "\n";

@@ -185,6 +185,7 @@ struct Piece {
   ExprPtr value;  // width hi-lo+1; may read Frame::Prev and configuration
   std::string cite;
   Loc loc;
+  bool implicit = false;  // a reserved or fixed-1 bit no item gave (cite "reserved bits")
   uint64_t mask() const;
 };
 

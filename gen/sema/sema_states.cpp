@@ -355,7 +355,7 @@ void Analyzer::analyze_state(const ast::StateDecl& s, std::set<std::string>& vis
         while (bit >= 0 && ((fixed >> bit) & 1)) --bit;
         unsigned lo = static_cast<unsigned>(bit + 1);
         uint64_t ones = (slot.fixed1_mask >> lo) & ir::mask_of(hi - lo + 1);
-        init->pieces.push_back(ir::Piece{hi, lo, ir::make_const(ones, hi - lo + 1), "reserved bits", slot.loc});
+        init->pieces.push_back(ir::Piece{hi, lo, ir::make_const(ones, hi - lo + 1), "reserved bits", slot.loc, true});
       }
     }
     sort_pieces(*init);

@@ -10,10 +10,6 @@ namespace vcpuspec::smt {
 
 namespace {
 
-bool selected(const std::vector<std::string>& only, const std::string& name) {
-  return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
-}
-
 // The pieces of `init` as one string: equal strings, equal values (a state
 // inherited with `like` and not overridden there costs no query).
 std::string pieces_key(const ir::SlotInit& init, uint64_t care) {
@@ -30,6 +26,7 @@ std::string pieces_key(const ir::SlotInit& init, uint64_t care) {
 struct Part {
   std::string name;
   unsigned hi, lo;
+  bool named = true;  // a field of the slot (or the slot); false: a run of unnamed bits
 };
 
 std::vector<Part> parts_of(const ir::Slot& slot, uint64_t care) {
@@ -51,7 +48,7 @@ std::vector<Part> parts_of(const ir::Slot& slot, uint64_t care) {
     unsigned lo = static_cast<unsigned>(bit + 1);
     out.push_back({slot.name + (hi == lo ? "[" + std::to_string(hi) + "]"
                                          : "[" + std::to_string(hi) + ":" + std::to_string(lo) + "]"),
-                   hi, lo});
+                   hi, lo, false});
   }
   std::sort(out.begin(), out.end(), [](const Part& a, const Part& b) { return a.hi > b.hi; });
   return out;
@@ -62,66 +59,66 @@ std::string cite_of(const ir::StateDef& st, ir::SlotId id, uint64_t bits) {
   std::string out;
   if (st.init[id])
     for (const ir::Piece& p : st.init[id]->pieces)
-      if ((p.mask() & bits) && !p.cite.empty() && p.cite != "reserved bits" && out.find(p.cite) == std::string::npos)
+      if ((p.mask() & bits) && !p.cite.empty() && !p.implicit && out.find(p.cite) == std::string::npos)
         out += (out.empty() ? "" : "; ") + p.cite;
   return out.empty() ? st.cite : out;
+}
+
+// The bits of a slot some item of the state gives: not those it leaves
+// unspecified, nor the reserved and fixed-1 bits sema fills in.
+uint64_t given_bits(const ir::SlotInit& init) {
+  uint64_t given = 0;
+  for (const ir::Piece& p : init.pieces)
+    if (!p.implicit) given |= p.mask();
+  return given;
+}
+
+// Whether piece `p` of slot `id` is `keep`: the previous state's same bits.
+bool kept_piece(const ir::Piece& p, ir::SlotId id) {
+  const ir::Expr& e = *p.value;
+  const ir::Expr* var = e.op == ir::Op::Extract ? e.args[0].get() : &e;
+  return var->op == ir::Op::Var && var->slot == id && var->frame == ir::Frame::Prev &&
+         (e.op != ir::Op::Extract || e.lo == p.lo);
 }
 
 }  // namespace
 
 std::string state_bits_text(const ir::Model& model, const ir::StateDef& st, ir::SlotId id, uint64_t bits,
                             unsigned shift) {
-  if (!st.init[id] || !bits) return "unspecified";
-  uint64_t given = 0;  // bits some item of the state gives (not the implicit reserved ones)
+  if (!st.init[id] || !bits || !(given_bits(*st.init[id]) & bits)) return "unspecified";
   uint64_t constant = 0, covered = 0;
-  bool all_const = true, all_kept = true;
-  std::vector<std::string> parts;
+  bool any_constant = false;
+  std::vector<std::string> printed, kept;  // the pieces that are not constant: as text, and those that are `keep`s
   for (const ir::Piece& p : st.init[id]->pieces) {
     if (!(p.mask() & bits)) continue;
     covered |= p.mask() & bits;
-    if (p.cite != "reserved bits") given |= p.mask() & bits;
     if (auto v = ir::fold(*p.value)) {
       constant |= (*v << p.lo) & bits;
-      all_kept = false;
+      any_constant = true;
       continue;
     }
-    all_const = false;
-    // `keep X`: the previous state's own bits, in place.
-    const ir::Expr& e = *p.value;
-    const ir::Expr* var = e.op == ir::Op::Extract ? e.args[0].get() : &e;
-    bool kept = var->op == ir::Op::Var && var->slot == id && var->frame == ir::Frame::Prev &&
-                (e.op != ir::Op::Extract || e.lo == p.lo);
-    if (!kept) all_kept = false;
     unsigned hi = 63 - static_cast<unsigned>(__builtin_clzll(p.mask() & bits)), lo = __builtin_ctzll(p.mask() & bits);
-    parts.push_back(hi == p.hi && lo == p.lo ? ir::print(model, e)
-                                             : ir::print(model, *ir::make_extract(p.value, hi - p.lo, lo - p.lo)));
-  }
-  if (!given) return "unspecified";
-  if (covered != bits) return "partly unspecified";
-  unsigned width = 64 - static_cast<unsigned>(__builtin_clzll(bits)) - shift;
-  if (all_const) return ir::format_value(constant >> shift, width);
-  if (all_kept) return "kept";
-  // Constant bits with some fields kept (INIT's CR0): "0x10, CD and NW kept".
-  std::vector<std::string> kept;
-  bool only_kept = true;
-  for (const ir::Piece& p : st.init[id]->pieces) {
-    if (!(p.mask() & bits) || ir::fold(*p.value)) continue;
-    const ir::Expr& e = *p.value;
-    const ir::Expr* var = e.op == ir::Op::Extract ? e.args[0].get() : &e;
-    if (!(var->op == ir::Op::Var && var->slot == id && var->frame == ir::Frame::Prev)) only_kept = false;
+    printed.push_back(hi == p.hi && lo == p.lo ? ir::print(model, *p.value)
+                                               : ir::print(model, *ir::make_extract(p.value, hi - p.lo, lo - p.lo)));
+    if (!kept_piece(p, id)) continue;
     std::string name = "bits " + std::to_string(p.hi) + ":" + std::to_string(p.lo);
     for (const ir::BitField& f : model.slot(id).fields)
       if (f.hi == p.hi && f.lo == p.lo) name = f.name;
     kept.push_back(name);
   }
-  if (only_kept) {
-    std::string out = ir::format_value(constant >> shift, width) + ", ";
-    for (size_t i = 0; i < kept.size(); ++i) out += (i ? i + 1 == kept.size() ? " and " : ", " : "") + kept[i];
-    return out + " kept";
+  if (covered != bits) return "partly unspecified";
+  unsigned width = 64 - static_cast<unsigned>(__builtin_clzll(bits)) - shift;
+  if (printed.empty()) return ir::format_value(constant >> shift, width);
+  if (kept.size() < printed.size()) {  // some piece is an expression: show them
+    std::string out;
+    for (const std::string& t : printed) out += (out.empty() ? "" : ", ") + t;
+    return out;
   }
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
-  return out;
+  if (!any_constant) return "kept";
+  // Constant bits with some fields kept (INIT's CR0): "0x10, CD and NW kept".
+  std::string out = ir::format_value(constant >> shift, width) + ", ";
+  for (size_t i = 0; i < kept.size(); ++i) out += (i ? i + 1 == kept.size() ? " and " : ", " : "") + kept[i];
+  return out + " kept";
 }
 
 std::vector<StateComparison> compare_vmm_states(const ir::Model& model, const Limits& limits,
@@ -171,9 +168,10 @@ std::vector<StateComparison> compare_vmm_states(const ir::Model& model, const Li
         }
         differ.push_back(part);
       }
-      size_t named = 0, named_differ = 0;
-      for (const Part& part : parts) named += part.name.find('[') == std::string::npos;
-      for (const Part& part : differ) named_differ += part.name.find('[') == std::string::npos;
+      auto count_named = [](const std::vector<Part>& ps) {
+        return std::count_if(ps.begin(), ps.end(), [](const Part& x) { return x.named; });
+      };
+      const auto named = count_named(parts), named_differ = count_named(differ);
       // Each row: the part, the bits that differ, the bits its values are shown for.
       struct Row {
         Part part;
@@ -228,12 +226,7 @@ std::vector<StateComparison> compare_vmm_states(const ir::Model& model, const Li
     Valuation filled = v;
     for (ir::SlotId id = 0; id < model.slots.size(); ++id) {
       if (!ir::is_state(model.slot(id).kind)) continue;
-      uint64_t given = vmm.init[id] && !vmm.init[id]->pieces.empty() ? vmm.init[id]->care_mask() : 0;
-      if (vmm.init[id] && vmm.init[id]->unspecified) {
-        given = 0;
-        for (const ir::Piece& pc : vmm.init[id]->pieces)
-          if (pc.cite != "reserved bits") given |= pc.mask();
-      }
+      uint64_t given = vmm.init[id] ? given_bits(*vmm.init[id]) : 0;
       z3::expr m = enc.num(given, model.slot(id).width);
       filled[id] = (v[id] & m) | (a[id] & ~m);
     }

@@ -24,7 +24,7 @@ std::string piece_cites(const ir::StateDef& def, ir::SlotId id) {
   if (!def.init[id]) return out;
   std::set<std::string> seen;
   for (const ir::Piece& p : def.init[id]->pieces)
-    if (!p.cite.empty() && p.cite != "reserved bits" && seen.insert(p.cite).second)
+    if (!p.cite.empty() && !p.implicit && seen.insert(p.cite).second)
       out += (out.empty() ? "" : "; ") + p.cite;
   return out;
 }

@@ -12,10 +12,6 @@ namespace vcpuspec::smt {
 
 namespace {
 
-bool selected(const std::vector<std::string>& only, const std::string& name) {
-  return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
-}
-
 // A group of input bits a counterexample may move off its default: one
 // bitfield, the rest of a register, or one configuration slot.
 struct Chunk {

@@ -10,10 +10,6 @@ namespace vcpuspec::smt {
 
 namespace {
 
-bool selected(const std::vector<std::string>& only, const std::string& name) {
-  return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
-}
-
 // Values that explain a failure of `check` on state `def`: the state fields
 // the check reads, and the configuration and previous-state fields those
 // fields were computed from.

@@ -1,5 +1,7 @@
 #include "z3/solve.hpp"
 
+#include <algorithm>
+
 namespace vcpuspec::smt {
 
 const char* outcome_name(Outcome o) {
@@ -9,6 +11,10 @@ const char* outcome_name(Outcome o) {
     case Outcome::Unknown: return "unknown";
   }
   return "unknown";
+}
+
+bool selected(const std::vector<std::string>& only, const std::string& name) {
+  return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
 }
 
 z3::solver make_solver(z3::context& ctx, const Limits& limits) {

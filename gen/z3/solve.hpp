@@ -16,6 +16,9 @@ z3::solver make_solver(z3::context& ctx, const Limits& limits);
 z3::check_result check(z3::solver& s, std::string& reason);
 z3::check_result check(z3::solver& s, const z3::expr_vector& assumptions, std::string& reason);
 
+// Whether `name` is among the names an option selected; none selects all.
+bool selected(const std::vector<std::string>& only, const std::string& name);
+
 // A minimal subset of an unsat core (of assumption literals): every member
 // is needed for `s` to stay unsat.
 std::vector<z3::expr> shrink_core(z3::solver& s, const z3::expr_vector& core);
